@@ -1,0 +1,50 @@
+"""Typed exceptions of energy-sweep.
+
+Every error a user can provoke with bad input is one of these. Messages are one line and name the
+argument, the value and what is allowed, so that the CLI can print them as they are.
+"""
+
+from __future__ import annotations
+
+
+class EnergySweepError(ValueError):
+    """Base class of all errors raised on bad input."""
+
+
+class InvalidParameterError(EnergySweepError):
+    """An argument has a value outside what is allowed.
+
+    Parameters
+    ----------
+    argument
+        Name of the offending argument, as the user spelled it.
+    value
+        The value received.
+    allowed
+        What is allowed, in words ("must be an integer >= 1").
+    """
+
+    def __init__(self, argument: str, value: object, allowed: str) -> None:
+        self.argument = argument
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"{argument} = {_short_repr(value)}: {allowed}")
+
+
+class InvalidSignalError(InvalidParameterError):
+    """Signals with the wrong shape, no rows, or non-finite samples."""
+
+
+class UnknownFamilyError(InvalidParameterError):
+    """A filter family name that is not registered."""
+
+
+class BankCoverageError(EnergySweepError):
+    """A filter bank leaves some frequency bin uncovered (Littlewood-Paley sum is zero there)."""
+
+
+def _short_repr(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return text.replace("\n", " ")

@@ -1,0 +1,80 @@
+"""General analytic Parseval filters from seeded random smooth bumps: the paper's "general filters"."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InvalidParameterError
+from ._bank import FilterBank
+from ._build import analytic_bank, one_dimensional, positive_integer, positive_number
+from ._grid import partition_of_unity, positive_frequencies
+from ._registry import register
+
+#: Highest breakpoint t_K; the top band is flat from there to the Nyquist frequency.
+TOP_BREAKPOINT = 0.45
+
+
+#: Smallest gap between breakpoints, in DFT bins, so that no band falls between two bins.
+MIN_GAP_BINS = 2.0
+
+
+def random_breakpoints(
+    count: int, delta: float, min_gap: float, rng: np.random.Generator
+) -> np.ndarray:
+    r"""Breakpoints :math:`\delta = t_0 < \dots < t_K = 0.45`: gaps of ``min_gap`` plus Dirichlet(1) shares of the rest."""
+    spare = TOP_BREAKPOINT - delta - count * min_gap
+    gaps = min_gap + spare * rng.dirichlet(np.ones(count))
+    return delta + np.concatenate([[0.0], np.cumsum(gaps)])
+
+
+def make_random(
+    shape: tuple[int, ...], *, filters: int = 12, delta: float = 1.0 / 64.0, seed: int = 0
+) -> FilterBank:
+    r"""Analytic Parseval bank with random band edges and random smooth phases, and mirrors.
+
+    Parameters
+    ----------
+    shape
+        grid shape, 1-D ``(N,)``.
+    filters
+        K, number of filters on the positive half-line.
+    delta
+        high-pass :math:`\delta` (lower edge of the lowest band), cycles/sample.
+    seed
+        seed of ``numpy.random.default_rng``; same seed, same bank.
+
+    Notes
+    -----
+    Squared profiles :math:`p_k` of :func:`partition_of_unity` at
+    :func:`random_breakpoints` (bands of random, unrelated widths: neither constant-Q nor
+    uniform), with phases :math:`\hat g_k = \sqrt{p_k}\, e^{2\pi i (\tau_k \omega N + c_k (\omega
+    N)^2 / N)}`, :math:`\tau_k \sim U[0, 1/8)`, :math:`c_k \sim U[-1/8, 1/8)`. Analytic,
+    high-pass and Parseval exactly, so Theorem A applies (THEORY.md §4) but no exponential rate.
+    """
+    length = one_dimensional(shape, "random")
+    count = positive_integer("filters", filters)
+    delta = positive_number("delta", delta, high=TOP_BREAKPOINT, high_inclusive=False)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        positive_integer("seed", seed, minimum=0)
+    min_gap = MIN_GAP_BINS / length
+    if delta + count * min_gap >= TOP_BREAKPOINT:
+        raise InvalidParameterError(
+            "filters",
+            count,
+            f"too many for N={length} and delta={delta:g}: at most "
+            f"{int((TOP_BREAKPOINT - delta) / min_gap) - 1} bands of {MIN_GAP_BINS:g}+ bins fit",
+        )
+    rng = np.random.default_rng(int(seed))
+    breakpoints = random_breakpoints(count, delta, min_gap, rng)
+    freq = positive_frequencies(length)
+    profiles = partition_of_unity(breakpoints, freq)
+    delay = rng.uniform(0.0, 0.125, size=(count, 1))
+    chirp = rng.uniform(-0.125, 0.125, size=(count, 1))
+    cycles = freq * length
+    phase = np.exp(2j * np.pi * (delay * cycles + chirp * cycles**2 / length))
+    lowpass_power = partition_of_unity(breakpoints, np.abs(np.fft.fftfreq(length)))[0]
+    params = {"filters": count, "delta": delta, "seed": int(seed)}
+    return analytic_bank(np.sqrt(profiles[1:]) * phase, lowpass_power, "random", params)
+
+
+register("random", make_random)

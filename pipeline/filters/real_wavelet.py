@@ -1,0 +1,44 @@
+"""Real (non-analytic) band-pass wavelets: the Meyer bands made symmetric, to show what breaks."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._bank import FilterBank
+from ._build import one_dimensional, positive_integer, positive_number
+from ._grid import absolute_frequencies, partition_of_unity
+from ._registry import register
+from .meyer import default_scales, meyer_breakpoints
+
+
+def make_real_wavelet(
+    shape: tuple[int, ...], *, dilation: float = 2.0, scales: int | None = None
+) -> FilterBank:
+    r"""Real, even band-pass wavelets :math:`\hat\psi_k(\omega) = \sqrt{p_k(|\omega|)}`.
+
+    Parameters
+    ----------
+    shape
+        grid shape, 1-D ``(N,)``.
+    dilation, scales
+        as for ``meyer``.
+
+    Notes
+    -----
+    The same partition of unity as ``meyer`` (THEORY.md §6), but each filter covers both
+    half-lines: real and even in time and frequency, so it violates the analyticity condition of
+    THEORY.md §3 (half of its energy sits on each half-line). It is still an exact Parseval frame,
+    so the energy identity (E) holds, while the decay guarantees need not.
+    """
+    length = one_dimensional(shape, "real_wavelet")
+    dilation = positive_number("dilation", dilation, low=1.0)
+    scales = positive_integer(
+        "scales", default_scales(length, dilation) if scales is None else scales
+    )
+    profiles = partition_of_unity(meyer_breakpoints(scales, dilation), absolute_frequencies(length))
+    params = {"dilation": dilation, "scales": scales}
+    amplitudes = np.sqrt(profiles).astype(complex)
+    return FilterBank(amplitudes[0], amplitudes[1:], "real_wavelet", params).normalised()
+
+
+register("real_wavelet", make_real_wavelet)
