@@ -11,7 +11,7 @@ from ._registry import register
 
 
 def gabor_centres(delta: float, bandwidth: float, spacing: float) -> np.ndarray:
-    r"""Modulation frequencies :math:`c_k = \delta + R + k s` while the band :math:`[c_k - R, c_k + R]` meets (0, 1/2]."""
+    r"""Modulation frequencies :math:`c_k = \delta + R + k s`, while :math:`[c_k - R, c_k + R]` meets (0, 1/2]."""
     count = int(np.floor((0.5 - delta) / spacing)) + 1
     centres = delta + bandwidth + spacing * np.arange(count + 1)
     return centres[centres - bandwidth < 0.5]

@@ -33,7 +33,7 @@ def meyer_breakpoints(scales: int, dilation: float) -> np.ndarray:
 
 def default_scales(length: int, dilation: float) -> int:
     """The most scales J with delta = t_0 at least ``MIN_DELTA_BINS`` bins: a^(J+1) <= N/(2 MIN)."""
-    return max(1, int(math.floor(math.log(length / (2 * MIN_DELTA_BINS)) / math.log(dilation))) - 1)
+    return max(1, math.floor(math.log(length / (2 * MIN_DELTA_BINS)) / math.log(dilation)) - 1)
 
 
 def make_meyer(

@@ -21,7 +21,7 @@ MIN_GAP_BINS = 2.0
 def random_breakpoints(
     count: int, delta: float, min_gap: float, rng: np.random.Generator
 ) -> np.ndarray:
-    r"""Breakpoints :math:`\delta = t_0 < \dots < t_K = 0.45`: gaps of ``min_gap`` plus Dirichlet(1) shares of the rest."""
+    r"""Breakpoints :math:`\delta = t_0 < \dots < t_K = 0.45`: gaps min_gap + Dirichlet(1) shares."""
     spare = TOP_BREAKPOINT - delta - count * min_gap
     gaps = min_gap + spare * rng.dirichlet(np.ones(count))
     return delta + np.concatenate([[0.0], np.cumsum(gaps)])
