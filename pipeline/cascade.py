@@ -288,10 +288,10 @@ def _prune(
     order = np.lexsort((flat, flat_owner))
     sorted_owner = flat_owner[order]
     sorted_energy = flat[order]
-    running = np.cumsum(sorted_energy)
-    first = np.searchsorted(sorted_owner, sorted_owner, side="left")
-    before = np.where(first > 0, running[np.maximum(first - 1, 0)], 0.0)
-    within = running - before  # cumulative energy within the owner's group
+    # cumulative sums restart for each signal: a global cumsum minus an offset would cancel
+    # catastrophically and could drop a path of positive energy with a zero budget
+    starts = np.flatnonzero(np.r_[True, sorted_owner[1:] != sorted_owner[:-1]])
+    within = np.concatenate([np.cumsum(part) for part in np.split(sorted_energy, starts[1:])])
     drop_sorted = within <= acc.remaining_budget[sorted_owner]
     drop = np.empty(flat.size, dtype=bool)
     drop[order] = drop_sorted

@@ -31,7 +31,8 @@ class BankReport:
         frame bounds A and B of THEORY.md §2.
     analyticity_defect
         per filter, the fraction of its energy off its dominant half-line (0 for an analytic
-        filter, 1/2 for a real one); THEORY.md §3. NaN for d >= 2 (orthants not checked yet).
+        filter, 1/2 for a real one); THEORY.md §3. The DC and Nyquist bins lie on both
+        half-lines and are left out of both parts. NaN for d >= 2 (orthants not checked yet).
     high_pass_delta
         the largest :math:`\\delta` with :math:`\\sum_k |\\hat g_k|^2 \\le` ``SUPPORT_TOLERANCE``
         (relative) on every bin with :math:`|\\omega| < \\delta`; THEORY.md §3.
@@ -256,7 +257,7 @@ def _analyticity_defect(power: NDArray[np.float64]) -> NDArray[np.float64]:
     nyquist = np.arange(length) == length // 2 if length % 2 == 0 else np.zeros(length, bool)
     positive = np.sum(power[:, (freq > 0) & ~nyquist], axis=1)
     negative = np.sum(power[:, (freq < 0) & ~nyquist], axis=1)
-    total = np.sum(power, axis=1)
+    total = positive + negative
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(total > 0, np.minimum(positive, negative) / total, 0.0)
 

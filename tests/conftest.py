@@ -1,0 +1,51 @@
+"""Shared fixtures: small banks of every family and a reference cascade written the naive way."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.filters import FilterBank, make_bank
+
+#: Small banks (N = 64) of every family, cheap enough for the per-path reference cascade.
+SMALL_BANK_PARAMS: dict[str, dict] = {
+    "meyer": {},
+    "gabor": {"spacing": 1 / 8},
+    "morlet": {"octaves": 3},
+    "random": {"filters": 4, "delta": 1 / 16, "seed": 3},
+    "real_wavelet": {},
+}
+
+
+@pytest.fixture(params=sorted(SMALL_BANK_PARAMS))
+def small_bank(request: pytest.FixtureRequest) -> FilterBank:
+    """A Parseval bank of each family on N = 64."""
+    return make_bank(request.param, 64, **SMALL_BANK_PARAMS[request.param])
+
+
+def naive_cascade(
+    signal: np.ndarray, banks: list[FilterBank], depth: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Reference W_n (n = 0..depth) and F_n (n < depth) for one signal, one path at a time.
+
+    Every explicit filter of each bank (mirrors included), full complex FFTs, features through an
+    inverse transform in the time domain: none of the cascade's shortcuts (no Parseval energies,
+    no mirror multiplicity, no batching, no rfft).
+    """
+    layer = [np.asarray(signal, dtype=complex)]
+    propagated = [float(np.sum(np.abs(signal) ** 2))]
+    features = []
+    for n in range(depth):
+        bank = banks[n]
+        features.append(
+            sum(
+                float(np.sum(np.abs(np.fft.ifft(np.fft.fft(u) * bank.lowpass)) ** 2)) for u in layer
+            )
+        )
+        children = []
+        for u in layer:
+            spectrum = np.fft.fft(u)
+            children.extend(np.abs(np.fft.ifft(spectrum * g)) for g in bank.filters)
+        layer = children
+        propagated.append(sum(float(np.sum(v**2)) for v in layer))
+    return np.array(propagated), np.array(features)
