@@ -122,9 +122,11 @@ class _Block:
     spectra: NDArray[np.complexfloating]
     owner: NDArray[np.int64]
     weight: NDArray[np.int64]
+    budget: NDArray[np.float64]  # energy each path's subtree may still drop
     half: bool
     child_row: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
     child_filter: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
+    child_budget: NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
     cursor: int = 0
 
     @property
@@ -135,14 +137,13 @@ class _Block:
 class _Accumulator:
     """Per-signal, per-layer sums, in float64 whatever the working precision."""
 
-    def __init__(self, batch: int, depth: int, budget: NDArray[np.float64]) -> None:
+    def __init__(self, batch: int, depth: int) -> None:
         self.batch = batch
         self.propagated = np.zeros((batch, depth + 1))
         self.feature = np.full((batch, depth + 1), np.nan)
         self.feature[:, :depth] = 0.0
         self.pruned = np.zeros((batch, depth + 1))
         self.paths = np.zeros((batch, depth + 1), dtype=np.int64)
-        self.remaining_budget = budget.copy()
 
     def add(self, table: NDArray, layer: int, owner: NDArray[np.int64], values: NDArray) -> None:
         table[:, layer] += np.bincount(owner, weights=values, minlength=self.batch).astype(
@@ -178,8 +179,8 @@ def propagate(
     dtype
         working precision, ``float64`` (default) or ``float32``. Sums are kept in float64.
     block_size
-        spectra transformed together (default: about ``BLOCK_SAMPLES / N``). With a non-zero
-        budget, which paths are pruned depends on it; the guarantees do not.
+        spectra transformed together (default: about ``BLOCK_SAMPLES / N``); results do not
+        depend on it (pruning decisions are local to each path, see ``_prune``).
     fft_workers
         ``workers`` for ``scipy.fft``.
 
@@ -219,7 +220,7 @@ def propagate(
 
     complex_dtype = np.result_type(work_dtype, np.complex64)
     input_energy = np.sum(np.abs(values) ** 2, axis=1)
-    acc = _Accumulator(batch, depth, energy_budget * input_energy)
+    acc = _Accumulator(batch, depth)
     acc.propagated[:, 0] = input_energy
     acc.paths[:, 0] = 1
 
@@ -233,7 +234,14 @@ def propagate(
             else scipy.fft.rfft(chunk, axis=-1, workers=fft_workers)
         )
         owner = np.arange(rows.start, rows.stop, dtype=np.int64)
-        root = _Block(0, spectra, owner, np.ones(owner.size, np.int64), half=not complex_input)
+        root = _Block(
+            0,
+            spectra,
+            owner,
+            np.ones(owner.size, np.int64),
+            energy_budget * input_energy[owner],
+            half=not complex_input,
+        )
         _expand_energies(root, plans_half[0] if root.half else plan_full, depth, acc)
         stack.append(root)
         while stack:
@@ -268,37 +276,45 @@ def _expand_energies(block: _Block, plan: _LayerPlan, depth: int, acc: _Accumula
         acc.add(acc.propagated, depth, block.owner, child_energy.sum(axis=1))
         acc.add(acc.paths, depth, block.owner, np.sum(child_weight * live, axis=1))
         return
-    keep = _prune(child_energy, block.owner, acc, n + 1)
+    keep, child_budget = _prune(child_energy, block.budget, spend=1.0 / (depth - n - 1))
+    dropped = np.sum(np.where(keep, 0.0, child_energy), axis=1)
+    acc.pruned[:, n + 1 :] += np.bincount(block.owner, weights=dropped, minlength=acc.batch)[
+        :, None
+    ]
     row, col = np.nonzero(keep)
     acc.add(acc.propagated, n + 1, block.owner[row], child_energy[row, col])
     acc.add(acc.paths, n + 1, block.owner[row], child_weight[row, col])
     block.child_row, block.child_filter, block.cursor = row, col, 0
+    block.child_budget = child_budget[row, col]
 
 
 def _prune(
-    child_energy: NDArray[np.float64], owner: NDArray[np.int64], acc: _Accumulator, layer: int
-) -> NDArray[np.bool_]:
-    """Drop each signal's smallest children while their total stays within its remaining budget.
+    child_energy: NDArray[np.float64], budget: NDArray[np.float64], *, spend: float
+) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+    r"""Choose the children to keep, and hand the rest of each path's budget down to them.
 
-    Children of zero energy are always dropped (exactly nothing is lost). Returns the keep mask.
+    Each path carries a budget :math:`\beta` (the root: ``energy_budget`` :math:`\|f\|^2`). Of its
+    children, the smallest are dropped while their total stays within ``spend`` :math:`\cdot\beta`
+    (``spend`` = 1 / number of pruning layers left, which spreads the budget over the depth);
+    what is left of :math:`\beta` is shared among the kept children in proportion to their
+    energy. A subtree therefore never drops more than its budget, and all subtrees together
+    never more than ``energy_budget`` :math:`\|f\|^2`, whatever the order of the walk. Children
+    of zero energy are always dropped (nothing is lost).
+
+    Returns the keep mask ``(rows, K)`` and each child's budget (0 where dropped).
     """
-    rows, cols = child_energy.shape
-    flat = child_energy.ravel()
-    flat_owner = np.repeat(owner, cols)
-    order = np.lexsort((flat, flat_owner))
-    sorted_owner = flat_owner[order]
-    sorted_energy = flat[order]
-    # cumulative sums restart for each signal: a global cumsum minus an offset would cancel
-    # catastrophically and could drop a path of positive energy with a zero budget
-    starts = np.flatnonzero(np.r_[True, sorted_owner[1:] != sorted_owner[:-1]])
-    within = np.concatenate([np.cumsum(part) for part in np.split(sorted_energy, starts[1:])])
-    drop_sorted = within <= acc.remaining_budget[sorted_owner]
-    drop = np.empty(flat.size, dtype=bool)
-    drop[order] = drop_sorted
-    dropped_energy = np.bincount(flat_owner, weights=np.where(drop, flat, 0.0), minlength=acc.batch)
-    acc.remaining_budget -= dropped_energy
-    acc.pruned[:, layer:] += dropped_energy[:, None]
-    return ~drop.reshape(rows, cols)
+    order = np.argsort(child_energy, axis=1, kind="stable")
+    sorted_energy = np.take_along_axis(child_energy, order, axis=1)
+    # per-row cumulative sums: each starts from 0, so a zero budget drops only zero energies
+    drop_sorted = np.cumsum(sorted_energy, axis=1) <= spend * budget[:, None]
+    drop = np.empty_like(drop_sorted)
+    np.put_along_axis(drop, order, drop_sorted, axis=1)
+    keep = ~drop
+    kept_energy = np.where(keep, child_energy, 0.0)
+    kept_total = kept_energy.sum(axis=1)
+    left = budget - np.sum(np.where(drop, child_energy, 0.0), axis=1)
+    share = np.divide(left, kept_total, out=np.zeros_like(left), where=kept_total > 0)
+    return keep, kept_energy * share[:, None]
 
 
 def _children(block: _Block, plan: _LayerPlan, block_size: int, workers: int) -> _Block:
@@ -318,6 +334,7 @@ def _children(block: _Block, plan: _LayerPlan, block_size: int, workers: int) ->
         spectra,
         block.owner[row],
         block.weight[row] * plan.multiplicity[col],
+        block.child_budget[take],
         half=True,
     )
 
