@@ -79,6 +79,7 @@ class _LayerPlan:
     filter_power: NDArray[np.float64]  # (R, G)
     filters: NDArray[np.complexfloating]  # (R, N) full DFT of the filters actually computed
     multiplicity: NDArray[np.int64]  # (R,)
+    positive_only: bool  # every computed filter vanishes on bins N/2+1..N-1
 
 
 def _fold(values: NDArray[np.float64], length: int) -> NDArray[np.float64]:
@@ -111,6 +112,7 @@ def _plan(bank: FilterBank, *, half: bool, dtype: np.dtype) -> _LayerPlan:
         filter_power=fold(np.abs(bank.filters[rows]) ** 2),
         filters=bank.filters[rows].astype(complex_dtype),
         multiplicity=multiplicity,
+        positive_only=bool(half and not np.any(bank.filters[rows, length // 2 + 1 :])),
     )
 
 
@@ -323,10 +325,10 @@ def _children(block: _Block, plan: _LayerPlan, block_size: int, workers: int) ->
     block.cursor = take.stop
     row = block.child_row[take]
     col = block.child_filter[take]
-    parent = block.spectra[row]
     if block.half:
-        parent = _hermitian_full(parent, plan.length)
-    product = parent * plan.filters[col]
+        product = _half_times_filters(block.spectra, row, col, plan)
+    else:
+        product = block.spectra[row] * plan.filters[col]
     modulus = np.abs(scipy.fft.ifft(product, axis=-1, workers=workers, overwrite_x=True))
     spectra = scipy.fft.rfft(modulus, axis=-1, workers=workers)
     return _Block(
@@ -339,10 +341,24 @@ def _children(block: _Block, plan: _LayerPlan, block_size: int, workers: int) ->
     )
 
 
-def _hermitian_full(half: NDArray[np.complexfloating], length: int) -> NDArray:
-    """Full DFT of a real signal from its rfft half: X[N-j] = conj(X[j])."""
-    tail = np.conj(half[:, 1 : length - half.shape[1] + 1][:, ::-1])
-    return np.concatenate([half, tail], axis=1)
+def _half_times_filters(
+    half: NDArray[np.complexfloating],
+    row: NDArray[np.int64],
+    col: NDArray[np.int64],
+    plan: _LayerPlan,
+) -> NDArray[np.complexfloating]:
+    r"""Full DFT :math:`\hat u\,\hat g` of real parents given by their rfft halves.
+
+    Bins 0..N/2 are :math:`H_j \hat g_j`; bins j > N/2 are :math:`\overline{H_{N-j}}\,\hat g_j`
+    (Hermitian symmetry of a real u), skipped when every filter vanishes there (analytic).
+    """
+    length, width = plan.length, half.shape[1]
+    product = np.zeros((row.size, length), dtype=half.dtype)
+    np.multiply(half[row], plan.filters[col, :width], out=product[:, :width])
+    if not plan.positive_only:
+        mirrored = np.conj(half[row, 1 : length - width + 1][:, ::-1])
+        np.multiply(mirrored, plan.filters[col, width:], out=product[:, width:])
+    return product
 
 
 def _as_signal_array(signals: ArrayLike | xr.DataArray) -> tuple[NDArray, dict]:

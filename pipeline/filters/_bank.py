@@ -140,12 +140,17 @@ class FilterBank:
         ``(indices, multiplicities)``.
         """
         mirror_of = self.mirror_index
+        # of each pair, compute the member with more energy on bins 0..N/2 along the last axis
+        # (the cascade's fast path for analytic filters needs nothing above N/2)
+        power = np.abs(self.filters) ** 2
+        last = self.shape[-1]
+        low_side = power[..., : last // 2 + 1].reshape(self.n_filters, -1).sum(axis=1)
         keep, weight = [], []
         for k, m in enumerate(mirror_of):
             if m < 0 or m == k:
                 keep.append(k)
                 weight.append(1)
-            elif k < m:
+            elif low_side[k] > low_side[m] or (low_side[k] == low_side[m] and k < m):
                 keep.append(k)
                 weight.append(2)
         return np.asarray(keep, dtype=np.int64), np.asarray(weight, dtype=np.int64)

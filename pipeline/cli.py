@@ -1,0 +1,107 @@
+"""The ``energy-sweep`` command line."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from .errors import EnergySweepError
+
+app = typer.Typer(
+    help="Energy propagation in deep scattering networks (Wiatowski, Grohs & Bölcskei 2018).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+def _fail(error: Exception) -> None:
+    errors.print(f"[red]error:[/red] {error}", highlight=False)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the store and the figure.")] = Path(
+        "results/demo"
+    ),
+    depth: Annotated[int, typer.Option(help="Deepest layer N.")] = 10,
+    budget: Annotated[float, typer.Option(help="Pruning budget, fraction of ||f||^2.")] = 1e-4,
+) -> None:
+    """W_n/||f||^2 per layer for a real ECG record and white noise through morlet, meyer, gabor."""
+    from .demo import DEMO_FAMILIES, plot_decay, relative_energy, run_demo, write_zarr
+
+    start = time.perf_counter()
+    try:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("propagating", total=len(DEMO_FAMILIES))
+            result = run_demo(depth, budget, on_bank_done=lambda _: progress.advance(task))
+    except EnergySweepError as error:
+        _fail(error)
+    relative = relative_energy(result)
+    for i, signal_class in enumerate(result.signal_class.values):
+        table = Table(title=f"W_n / ||f||^2 — {signal_class} ({result.dataset.values[i]})")
+        table.add_column("layer n", justify="right")
+        for family in result.family.values:
+            table.add_column(f"{family}", justify="right")
+            table.add_column("slack", justify="right", style="dim")
+        for n in result.layer.values:
+            cells = [str(n)]
+            for b in range(result.sizes["bank"]):
+                point = relative.isel(bank=b, signal=i).sel(layer=n)
+                cells += [f"{float(point.propagated):.3e}", f"{float(point.slack):.1e}"]
+            table.add_row(*cells)
+        console.print(table)
+    out.mkdir(parents=True, exist_ok=True)
+    store = out / "energies.zarr"
+    if store.exists():
+        shutil.rmtree(store)
+    write_zarr(result, store)
+    figure = plot_decay(result, out / "decay.png")
+    console.print(
+        f"done in {time.perf_counter() - start:.1f} s; true W_n lies in [W_n, W_n + slack].\n"
+        f"results: {store}  (xarray.open_zarr)\nfigure:  {figure}"
+    )
+
+
+@app.command()
+def banks(
+    length: Annotated[int, typer.Option(help="Grid length N.")] = 1024,
+) -> None:
+    """Each family's default bank on a grid of N: filters, Littlewood-Paley bounds, delta."""
+    from .filters import families, make_bank
+
+    table = Table(title=f"filter banks on N = {length}")
+    table.add_column("family", no_wrap=True)
+    for column in ("K", "parameters", "max |LP-1|", "analytic", "delta"):
+        table.add_column(column)
+    for family in families():
+        try:
+            bank = make_bank(family, length)
+        except EnergySweepError as error:
+            _fail(error)
+        report = bank.check()
+        table.add_row(
+            family,
+            str(bank.n_filters),
+            ", ".join(
+                f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                for k, v in bank.params.items()
+            ),
+            f"{max(abs(report.littlewood_paley_min - 1), abs(report.littlewood_paley_max - 1)):.1e}",
+            "yes" if report.is_analytic else "no",
+            f"{report.high_pass_delta:.5f}",
+        )
+    console.print(table)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
