@@ -68,6 +68,17 @@ _DESCRIPTIONS = {
 }
 
 
+#: Attributes of every output variable: long_name, description (with its formula), units.
+VARIABLE_ATTRS: dict[str, dict[str, str]] = {
+    name: {
+        "long_name": long_name,
+        "description": description,
+        "units": "count" if name == "paths" else "sum of squared samples",
+    }
+    for name, (long_name, description) in _DESCRIPTIONS.items()
+}
+
+
 @dataclass(frozen=True)
 class _LayerPlan:
     """Per-layer arrays on one spectral grid (rfft half for real signals, full DFT otherwise)."""
@@ -469,10 +480,8 @@ def _to_dataset(
     }
     coords = {"signal": np.arange(acc.batch), "layer": np.arange(depth + 1), **signal_coords}
     dataset = xr.Dataset(data, coords=coords)
-    for name, (long_name, description) in _DESCRIPTIONS.items():
-        dataset[name].attrs.update(long_name=long_name, description=description)
-        if name != "paths":
-            dataset[name].attrs["units"] = "sum of squared samples"
+    for name, attrs in VARIABLE_ATTRS.items():
+        dataset[name].attrs.update(attrs)
     dataset["layer"].attrs["long_name"] = "layer n (path length)"
     families = sorted({b.family for b in banks})
     dataset.attrs.update(
