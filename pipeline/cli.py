@@ -103,5 +103,72 @@ def banks(
     console.print(table)
 
 
+@app.command()
+def run(
+    config: Annotated[Path, typer.Argument(help="YAML sweep spec, e.g. configs/quickstart.yaml.")],
+    store: Annotated[
+        str | None, typer.Option(help="Zarr store path (overrides the config).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(help="Local Dask worker processes.")] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Address of a running Dask scheduler (tcp://host:8786).")
+    ] = None,
+    recompute: Annotated[bool, typer.Option(help="Recompute every unit.")] = False,
+    overwrite: Annotated[bool, typer.Option(help="Recreate the store from scratch.")] = False,
+) -> None:
+    """Run a sweep: Prefect flow, units on Dask, energies into a Zarr store (resumable)."""
+    from .config import load_config
+
+    try:
+        # validate everything before starting Prefect or Dask, so bad input touches nothing
+        load_config(config, store=store, workers=workers, scheduler=scheduler)
+    except EnergySweepError as error:
+        _fail(error)
+    from flows.sweep import sweep
+
+    try:
+        summary = sweep(
+            str(config),
+            store=store,
+            workers=workers,
+            scheduler=scheduler,
+            recompute=recompute,
+            overwrite=overwrite,
+            show_progress=True,
+        )
+    except EnergySweepError as error:
+        _fail(error)
+    efficiency = summary.get("efficiency")
+    console.print(
+        f"units: {summary['done']} done, {summary['skipped']} skipped, "
+        f"{len(summary['failed'])} failed (of {summary['units']}); "
+        f"wall {summary['flow_seconds']:.1f} s"
+        + (f", Dask threads busy {100 * efficiency:.0f}%" if efficiency else "")
+    )
+    for failure in summary["failed"]:
+        errors.print(f"  unit bank={failure['bank']} chunk={failure['chunk']}: {failure['error']}")
+    console.print(
+        f"results: {summary['store']}\n"
+        f"open with: python -c \"import xarray as xr; print(xr.open_zarr('{summary['store']}'))\""
+    )
+    if summary["failed"]:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def show(store: Annotated[Path, typer.Argument(help="A sweep's Zarr store.")]) -> None:
+    """What a store holds and how complete it is."""
+    from .store import describe
+
+    try:
+        info = describe(store)
+    except EnergySweepError as error:
+        _fail(error)
+    table = Table(title=str(store), show_header=False)
+    for key, value in info.items():
+        table.add_row(str(key), str(value))
+    console.print(table)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -1,0 +1,171 @@
+"""The sweep end to end: real Prefect flow, real Dask clusters (worker processes), real Zarr store."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+import yaml
+from typer.testing import CliRunner
+
+from pipeline.cascade import propagate
+from pipeline.cli import app
+from pipeline.config import load_config
+from pipeline.store import clear_unit, completed_units
+from pipeline.work import bank_for
+
+pytestmark = pytest.mark.slow
+
+
+def _write_config(path: Path, store: Path, **cluster: object) -> Path:
+    spec = {
+        "name": "flow-test",
+        "length": 256,
+        "signals": [
+            {"kind": "white_noise", "count": 5, "seed": 0},
+            {"kind": "ecg", "count": 2},
+            {"kind": "sobolev", "count": 3, "seed": 4, "params": {"s": 1.0}},
+        ],
+        "banks": [
+            {"family": "meyer", "params": {"dilation": [2.0, 3.0]}},
+            {"family": "gabor", "params": {"spacing": 0.0625}},
+        ],
+        "depth": 4,
+        "energy_budget": 1e-8,
+        "chunk": 4,
+        "store": str(store),
+        "cluster": cluster or {"kind": "local", "workers": 2, "threads_per_worker": 1},
+    }
+    path.write_text(yaml.safe_dump(spec))
+    return path
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> dict:
+    """One real sweep on a local cluster of 2 worker processes, shared by the tests below."""
+    from flows.sweep import sweep
+
+    folder = tmp_path_factory.mktemp("sweep")
+    config_path = _write_config(folder / "sweep.yaml", folder / "store.zarr")
+    summary = sweep(str(config_path))
+    return {"config_path": config_path, "summary": summary, "store": folder / "store.zarr"}
+
+
+def test_every_unit_lands_and_equals_a_direct_propagate(swept: dict) -> None:
+    config = load_config(swept["config_path"])
+    summary = swept["summary"]
+    assert summary["failed"] == []
+    assert summary["done"] == len(config.work_units()) == 3 * 3  # 3 banks x 3 chunks of 4, 4, 2
+    stored = xr.open_zarr(swept["store"])
+    assert dict(stored.sizes) == {"signal": 10, "bank": 3, "layer": 5}
+    signals = config.load_signals(0, config.n_signals)
+    for b in range(3):
+        direct = propagate(
+            signals, bank_for(config, b), config.depth, energy_budget=config.energy_budget
+        )
+        for name in ("propagated_energy", "feature_energy", "pruned_slack", "paths"):
+            np.testing.assert_array_equal(stored[name].isel(bank=b).values, direct[name].values)
+        np.testing.assert_array_equal(stored.input_energy.values, direct.input_energy.values)
+    assert list(stored.family.values) == ["meyer", "meyer", "gabor"]
+    assert stored.attrs["computation_hash"] == config.computation_hash()
+
+
+def test_a_rerun_skips_every_unit(swept: dict) -> None:
+    from flows.sweep import sweep
+
+    again = sweep(str(swept["config_path"]))
+    assert again["done"] == 0
+    assert again["skipped"] == swept["summary"]["done"]
+
+
+def test_removing_one_record_recomputes_only_that_unit(swept: dict) -> None:
+    from flows.sweep import sweep
+
+    before = xr.open_zarr(swept["store"]).load()
+    clear_unit(swept["store"], 1, 2)
+    assert (1, 2) not in completed_units(swept["store"])
+    again = sweep(str(swept["config_path"]))
+    assert again["done"] == 1
+    assert again["skipped"] == swept["summary"]["done"] - 1
+    xr.testing.assert_identical(xr.open_zarr(swept["store"]).load(), before)
+
+
+@pytest.fixture
+def external_cluster(tmp_path: Path) -> Iterator[str]:
+    """A ``dask scheduler`` and a ``dask worker`` started as separate processes on 127.0.0.1."""
+    dask = str(Path(sys.executable).parent / "dask")
+    scheduler_file = tmp_path / "scheduler.json"
+    scheduler = subprocess.Popen(
+        [dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+         "--scheduler-file", str(scheduler_file)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    worker = None
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists():
+            assert time.monotonic() < deadline, "dask scheduler did not start"
+            time.sleep(0.2)
+        time.sleep(0.5)
+        address = yaml.safe_load(scheduler_file.read_text())["address"]
+        worker = subprocess.Popen(
+            [dask, "worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        yield address
+    finally:
+        for process in (worker, scheduler):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
+
+
+def test_a_sweep_on_separately_started_scheduler_and_worker(
+    tmp_path: Path, external_cluster: str, prefect_harness: None
+) -> None:
+    from flows.sweep import sweep
+
+    config_path = _write_config(
+        tmp_path / "sweep.yaml", tmp_path / "store.zarr", kind="address", address=external_cluster
+    )
+    summary = sweep(str(config_path))
+    assert summary["failed"] == []
+    assert summary["done"] == 9
+    stored = xr.open_zarr(tmp_path / "store.zarr")
+    assert not np.any(np.isnan(stored.propagated_energy.values))
+
+
+def test_cli_refuses_a_bad_config_with_one_line_and_touches_nothing(tmp_path: Path) -> None:
+    config_path = _write_config(tmp_path / "sweep.yaml", tmp_path / "store.zarr")
+    spec = yaml.safe_load(config_path.read_text())
+    spec["depth"] = 0
+    config_path.write_text(yaml.safe_dump(spec))
+    result = CliRunner().invoke(app, ["run", str(config_path)])
+    assert result.exit_code == 2
+    assert "depth" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "store.zarr").exists()
+
+
+def test_cli_run_then_show(tmp_path: Path, prefect_harness: None) -> None:
+    config_path = _write_config(
+        tmp_path / "sweep.yaml",
+        tmp_path / "store.zarr",
+        kind="local",
+        workers=1,
+        threads_per_worker=2,
+    )
+    runner = CliRunner()
+    result = runner.invoke(app, ["run", str(config_path)])
+    assert result.exit_code == 0, result.output
+    assert "9 done, 0 skipped, 0 failed" in result.output
+    assert str(tmp_path / "store.zarr") in result.output
+    shown = runner.invoke(app, ["show", str(tmp_path / "store.zarr")])
+    assert shown.exit_code == 0, shown.output
+    assert "9" in shown.output
