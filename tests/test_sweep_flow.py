@@ -169,3 +169,33 @@ def test_cli_run_then_show(tmp_path: Path, prefect_harness: None) -> None:
     shown = runner.invoke(app, ["show", str(tmp_path / "store.zarr")])
     assert shown.exit_code == 0, shown.output
     assert "9" in shown.output
+
+
+def test_a_failing_unit_is_reported_and_the_others_land(
+    tmp_path: Path, prefect_harness: None
+) -> None:
+    from flows.sweep import sweep
+
+    rows = np.random.default_rng(0).standard_normal((8, 256))
+    rows[5, 10] = np.nan  # row 5 lies in the second chunk: its unit fails in propagate, retried
+    np.save(tmp_path / "rows.npy", rows)
+    spec = {
+        "name": "failing",
+        "length": 256,
+        "signals": [{"kind": "file", "path": str(tmp_path / "rows.npy")}],
+        "banks": [{"family": "meyer"}],
+        "depth": 3,
+        "chunk": 4,
+        "store": str(tmp_path / "store.zarr"),
+        "cluster": {"kind": "local", "workers": 1, "threads_per_worker": 1},
+    }
+    (tmp_path / "sweep.yaml").write_text(yaml.safe_dump(spec))
+    summary = sweep(str(tmp_path / "sweep.yaml"))
+    assert summary["done"] == 1
+    assert [(f["bank"], f["chunk"]) for f in summary["failed"]] == [(0, 1)]
+    assert "InvalidSignalError: signals = " in summary["failed"][0]["error"]
+    assert "signal 1, t=10" in summary["failed"][0]["error"]  # row 5 is row 1 of its chunk
+    assert completed_units(tmp_path / "store.zarr") == {(0, 0)}
+    stored = xr.open_zarr(tmp_path / "store.zarr")  # still a valid store
+    assert not np.any(np.isnan(stored.propagated_energy.isel(signal=slice(0, 4)).values))
+    assert np.all(np.isnan(stored.propagated_energy.isel(signal=slice(4, 8)).values))
