@@ -82,20 +82,21 @@ def compute_units(
         threads = sum(client.nthreads().values())
         started = time.perf_counter()
         logger.info("%d units on %d Dask threads (%s)", len(units), threads, client.dashboard_link)
-        futures = {
-            client.submit(
+        futures = {}
+        for unit in units:
+            unit_hash = config.unit_hash(unit)
+            future = client.submit(
                 compute_unit,
                 text,
                 config.store,
                 unit,
-                config.unit_hash(unit),
-                key=f"unit-b{unit.bank}-c{unit.chunk}-{config.unit_hash(unit):x}",
+                unit_hash,
+                key=f"unit-b{unit.bank}-c{unit.chunk}-{unit_hash:x}",
                 retries=UNIT_RETRIES,
                 pure=False,
-            ): unit
-            for unit in units
-        }
-        progress = _progress(len(units)) if show_progress else None
+            )
+            futures[future] = unit
+        progress = _ProgressBar(len(units)) if show_progress else None
         for future in as_completed(futures):
             unit = futures[future]
             if future.status == "finished":
@@ -125,7 +126,7 @@ def compute_units(
     }
 
 
-class _progress:
+class _ProgressBar:
     """A rich progress bar on stderr, advanced from the flow's task."""
 
     def __init__(self, total: int) -> None:
