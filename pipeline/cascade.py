@@ -39,8 +39,10 @@ from . import PAPER_REFERENCE, __version__
 from .errors import InvalidParameterError, InvalidSignalError
 from .filters import FilterBank
 
-#: Default number of spectra per block: about 2**22 complex samples (64 MiB in float64).
-BLOCK_SAMPLES = 2**22
+#: Default samples per block (block_size = BLOCK_SAMPLES // N): 2**16 complex samples, 1 MiB,
+#: stays in cache. Measured on morlet, N=1024, depth 9: 6.4 s at 2**16 against 9.6 s at 2**22
+#: (which also kept a second core busy in BLAS); meyer N=4096 0.55 s against 0.98 s.
+BLOCK_SAMPLES = 2**16
 
 _DESCRIPTIONS = {
     "propagated_energy": (
