@@ -1,0 +1,160 @@
+r"""Decay fits of the propagated energy :math:`W_n` per (signal, bank) curve.
+
+Two models, each a straight line after a log transform, fitted by ordinary least squares on the
+layers where :math:`W_n` is resolved (THEORY.md §4-6):
+
+.. math::
+    \text{exponential:}\ \log W_n = c - n \log a, \qquad
+    \text{polynomial:}\ \log W_n = c - \beta \log n .
+
+A layer is resolved when :math:`n \ge 1`, :math:`W_n > 10\,s_n` (well above its pruning slack
+:math:`s_n`, so the fit never sees pruned noise) and :math:`W_n > 10^{-13}\|f\|^2` (above the
+round-off of the energy identity). The preferred model has the smaller Akaike information
+criterion :math:`m \log(\mathrm{RSS}/m) + 2k` (k = 2 for both, so the smaller residual wins);
+``aic_difference`` records by how much.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+from numpy.typing import NDArray
+
+#: A layer is used only if W_n exceeds this multiple of its pruning slack.
+SLACK_FACTOR = 10.0
+#: ... and this fraction of ||f||^2 (the identity holds to ~1e-15 relative).
+ROUND_OFF_FLOOR = 1e-13
+#: Fewest resolved layers a fit needs (two parameters and one degree of freedom).
+MIN_LAYERS = 3
+
+STATISTICS = (
+    "exp_rate",
+    "exp_rate_se",
+    "exp_log_intercept",
+    "poly_exponent",
+    "poly_exponent_se",
+    "poly_log_intercept",
+    "aic_exp",
+    "aic_poly",
+    "layers_used",
+)
+
+_DESCRIPTIONS = {
+    "exp_rate": "log a in W_n ~ C a^(-n) (natural log per layer); decay base a = exp(exp_rate)",
+    "exp_rate_se": "OLS standard error of exp_rate",
+    "exp_log_intercept": "log C of the exponential model, log of sum-of-squares units",
+    "poly_exponent": "beta in W_n ~ C n^(-beta)",
+    "poly_exponent_se": "OLS standard error of poly_exponent",
+    "poly_log_intercept": "log C of the polynomial model",
+    "aic_exp": "Akaike information criterion m log(RSS/m) + 4 of the exponential fit",
+    "aic_poly": "Akaike information criterion m log(RSS/m) + 4 of the polynomial fit",
+    "layers_used": "number m of resolved layers the fits use",
+}
+
+
+def _line_fit(x: NDArray, y: NDArray) -> tuple[float, float, float, float]:
+    """OLS y = c + s x: returns (slope, slope standard error, intercept, AIC)."""
+    m = x.size
+    x_mean, y_mean = x.mean(), y.mean()
+    sxx = float(np.sum((x - x_mean) ** 2))
+    slope = float(np.sum((x - x_mean) * (y - y_mean)) / sxx)
+    intercept = y_mean - slope * x_mean
+    rss = float(np.sum((y - intercept - slope * x) ** 2))
+    se = float(np.sqrt(rss / (m - 2) / sxx)) if m > 2 else np.nan
+    aic = m * np.log(max(rss, 1e-300) / m) + 4.0
+    return slope, se, float(intercept), float(aic)
+
+
+def _fit_curve(
+    propagated: NDArray, slack: NDArray, input_energy: float, layers: NDArray
+) -> NDArray[np.float64]:
+    """All :data:`STATISTICS` of one curve (NaN where fewer than ``MIN_LAYERS`` are resolved)."""
+    out = np.full(len(STATISTICS), np.nan)
+    resolved = (
+        (layers >= 1)
+        & np.isfinite(propagated)
+        & (propagated > SLACK_FACTOR * np.nan_to_num(slack, nan=np.inf))
+        & (propagated > ROUND_OFF_FLOOR * input_energy)
+    )
+    m = int(resolved.sum())
+    out[-1] = m
+    if m < MIN_LAYERS:
+        return out
+    n = layers[resolved].astype(np.float64)
+    log_w = np.log(propagated[resolved])
+    exp_slope, exp_se, exp_c, aic_exp = _line_fit(n, log_w)
+    poly_slope, poly_se, poly_c, aic_poly = _line_fit(np.log(n), log_w)
+    out[:8] = [-exp_slope, exp_se, exp_c, -poly_slope, poly_se, poly_c, aic_exp, aic_poly]
+    return out
+
+
+def _fit_block(
+    propagated: NDArray, slack: NDArray, input_energy: NDArray, layers: NDArray
+) -> NDArray[np.float64]:
+    """Vectorised over leading axes: (..., layer) -> (..., statistic)."""
+    lead = propagated.shape[:-1]
+    flat_w = propagated.reshape(-1, propagated.shape[-1])
+    flat_s = slack.reshape(-1, slack.shape[-1])
+    flat_e = np.broadcast_to(input_energy, lead).reshape(-1)
+    stats = (
+        np.stack(
+            [_fit_curve(w, s, e, layers) for w, s, e in zip(flat_w, flat_s, flat_e, strict=True)]
+        )
+        if flat_w.shape[0]
+        else np.empty((0, len(STATISTICS)))
+    )
+    return stats.reshape(*lead, len(STATISTICS))
+
+
+def fit_decay(energies: xr.Dataset) -> xr.Dataset:
+    """Fit exponential and polynomial decay to every curve of a store or ``propagate`` result.
+
+    Parameters
+    ----------
+    energies
+        a Dataset with ``propagated_energy`` and ``pruned_slack`` over (..., layer) and
+        ``input_energy``; dask-backed inputs are fitted chunk by chunk
+        (``xarray.apply_ufunc(..., dask="parallelized")``), so stores larger than memory work.
+
+    Returns
+    -------
+    xarray.Dataset
+        the :data:`STATISTICS` over the curves' other dims, plus ``preferred_model``
+        ("exponential", "polynomial" or "" when unresolved) and ``aic_difference``
+        (AIC of the other model minus the preferred one's).
+    """
+    propagated = energies.propagated_energy
+    if "layer" not in propagated.dims:
+        raise ValueError("energies must have a 'layer' dimension")
+    layers = energies.layer.values
+    stats = xr.apply_ufunc(
+        _fit_block,
+        propagated,
+        energies.pruned_slack,
+        energies.input_energy,
+        kwargs={"layers": layers},
+        input_core_dims=[["layer"], ["layer"], []],
+        output_core_dims=[["statistic"]],
+        dask="parallelized",
+        output_dtypes=[np.float64],
+        dask_gufunc_kwargs={"output_sizes": {"statistic": len(STATISTICS)}},
+    )
+    result = xr.Dataset(
+        {name: stats.isel(statistic=i, drop=True) for i, name in enumerate(STATISTICS)}
+    )
+    for name, description in _DESCRIPTIONS.items():
+        result[name].attrs["description"] = description
+    exp_better = result.aic_exp <= result.aic_poly
+    resolved = result.aic_exp.notnull()
+    result["preferred_model"] = xr.where(
+        resolved, xr.where(exp_better, "exponential", "polynomial"), ""
+    )
+    result["aic_difference"] = np.abs(result.aic_exp - result.aic_poly)
+    result["preferred_model"].attrs["description"] = "model with the smaller AIC"
+    result["aic_difference"].attrs["description"] = (
+        "AIC of the other model minus the preferred one's"
+    )
+    result.attrs.update(
+        slack_factor=SLACK_FACTOR, round_off_floor=ROUND_OFF_FLOOR, min_layers=MIN_LAYERS
+    )
+    return result
