@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shutil
 import time
 from pathlib import Path
@@ -153,6 +154,48 @@ def run(
     )
     if summary["failed"]:
         raise typer.Exit(code=1)
+
+
+@app.command()
+def fit(store: Annotated[Path, typer.Argument(help="A sweep's Zarr store.")]) -> None:
+    """Fit exponential and polynomial decay to every curve; write them to the store's fits group."""
+    from .store import describe
+
+    try:
+        describe(store)  # one of our stores, before starting Prefect
+    except EnergySweepError as error:
+        _fail(error)
+    from flows.aggregate import aggregate
+
+    try:
+        summary = aggregate(str(store))
+    except EnergySweepError as error:
+        _fail(error)
+    table = Table(
+        title=f"decay fits — {store} (group 'fits')",
+        caption="medians over curves: W_n ~ C a^-n (log a per layer), W_n ~ C n^-beta; "
+        "curves preferring each model (AIC), or unresolved",
+    )
+    for column in (
+        "family",
+        "banks",
+        "median log a",
+        "median a",
+        "median beta",
+        "exponential",
+        "polynomial",
+        "unresolved",
+    ):
+        table.add_column(column, justify="right")
+    for family, row in summary.items():
+        rate = row["median_exp_rate"]
+        table.add_row(
+            family, str(row["banks"]), f"{rate:.3f}", f"{math.exp(rate):.3g}" if rate == rate else "nan",
+            f"{row['median_poly_exponent']:.3f}", str(row["exponential"]), str(row["polynomial"]),
+            str(row["unresolved"]),
+        )  # fmt: skip
+    console.print(table)
+    console.print(f"open with: pipeline.store.open_results('{store}')")
 
 
 @app.command()

@@ -27,6 +27,9 @@ ROUND_OFF_FLOOR = 1e-13
 #: Fewest resolved layers a fit needs (two parameters and one degree of freedom).
 MIN_LAYERS = 3
 
+#: Values of ``preferred_model`` (CF flag_values; flag_meanings in its attributes).
+UNRESOLVED, EXPONENTIAL, POLYNOMIAL = 0, 1, 2
+
 STATISTICS = (
     "exp_rate",
     "exp_rate_se",
@@ -120,7 +123,8 @@ def fit_decay(energies: xr.Dataset) -> xr.Dataset:
     -------
     xarray.Dataset
         the :data:`STATISTICS` over the curves' other dims, plus ``preferred_model``
-        ("exponential", "polynomial" or "" when unresolved) and ``aic_difference``
+        (int8 CF flags: :data:`EXPONENTIAL`, :data:`POLYNOMIAL`, :data:`UNRESOLVED`) and
+        ``aic_difference``
         (AIC of the other model minus the preferred one's).
     """
     propagated = energies.propagated_energy
@@ -147,10 +151,14 @@ def fit_decay(energies: xr.Dataset) -> xr.Dataset:
     exp_better = result.aic_exp <= result.aic_poly
     resolved = result.aic_exp.notnull()
     result["preferred_model"] = xr.where(
-        resolved, xr.where(exp_better, "exponential", "polynomial"), ""
-    )
+        resolved, xr.where(exp_better, EXPONENTIAL, POLYNOMIAL), UNRESOLVED
+    ).astype(np.int8)
     result["aic_difference"] = np.abs(result.aic_exp - result.aic_poly)
-    result["preferred_model"].attrs["description"] = "model with the smaller AIC"
+    result["preferred_model"].attrs.update(
+        description="model with the smaller AIC (CF flags)",
+        flag_values=np.array([UNRESOLVED, EXPONENTIAL, POLYNOMIAL], dtype=np.int8),
+        flag_meanings="unresolved exponential polynomial",
+    )
     result["aic_difference"].attrs["description"] = (
         "AIC of the other model minus the preferred one's"
     )

@@ -516,7 +516,8 @@ def clear_unit(path: StorePath, bank: int, chunk_index: int) -> None:
 
 
 def open_results(path: StorePath, *, completion: bool = False) -> xr.Dataset:
-    """Open a sweep's store lazily: what ``xarray.open_zarr(path)`` returns, after checks.
+    """Open a sweep's store lazily: what ``xarray.open_zarr(path)`` returns, after checks,
+    merged with its decay fits (group ``fits``) when ``energy-sweep fit`` has run.
 
     Parameters
     ----------
@@ -551,6 +552,9 @@ def open_results(path: StorePath, *, completion: bool = False) -> xr.Dataset:
                 "its data and its completion record (group 'units').",
             },
         )
+    fits = open_fits(path)
+    if fits is not None:
+        dataset = dataset.merge(fits.drop_vars(list(fits.coords)), combine_attrs="override")
     return dataset
 
 
@@ -720,3 +724,34 @@ def _is_empty_dir(path: Path) -> bool:
 def _one_line(error: BaseException, limit: int = 300) -> str:
     text = " ".join(f"{type(error).__name__}: {error}".split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+#: Sub-group of the store that holds the decay fits (``energy-sweep fit``).
+FITS_GROUP = "fits"
+
+
+def write_fits(path: StorePath, fits: xr.Dataset) -> None:
+    """Write decay fits (:func:`pipeline.fit.fit_decay`) to the store's ``fits`` group, replacing it.
+
+    Energies are untouched. Only the fits' index coordinates are kept: the others (family,
+    bank parameters, signal classes) live in the root group, and :func:`open_results` merges.
+    """
+    _read_layout(path)  # one of our stores, or StoreError
+    fits = fits.drop_vars([name for name in fits.coords if name not in fits.dims])
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Consolidated metadata", category=UserWarning)
+            fits.to_zarr(os.fspath(path), group=FITS_GROUP, mode="w", consolidated=True)
+    except Exception as error:
+        raise StoreError(f"cannot write the fits of store {path}: {_one_line(error)}") from error
+
+
+def open_fits(path: StorePath) -> xr.Dataset | None:
+    """The store's ``fits`` group as a Dataset, or None if ``energy-sweep fit`` has not run."""
+    _read_layout(path)
+    if not (Path(path) / FITS_GROUP).exists():
+        return None
+    try:
+        return xr.open_zarr(os.fspath(path), group=FITS_GROUP, consolidated=True)
+    except Exception as error:
+        raise StoreError(f"cannot open the fits of store {path}: {_one_line(error)}") from error
