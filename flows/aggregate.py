@@ -32,17 +32,19 @@ def fit_store(store: str) -> dict[str, Any]:
         model = selected.preferred_model.values.ravel()
         summary[str(family)] = {
             "banks": int(selected.sizes["bank"]),
-            "median_exp_rate": float(np.nanmedian(selected.exp_rate.values))
-            if np.any(np.isfinite(selected.exp_rate.values))
-            else float("nan"),
-            "median_poly_exponent": float(np.nanmedian(selected.poly_exponent.values))
-            if np.any(np.isfinite(selected.poly_exponent.values))
-            else float("nan"),
+            "median_exp_rate": _median(selected.exp_rate.values),
+            "median_poly_exponent": _median(selected.poly_exponent.values),
             "exponential": int(np.sum(model == EXPONENTIAL)),
             "polynomial": int(np.sum(model == POLYNOMIAL)),
             "unresolved": int(np.sum(model == UNRESOLVED)),
         }
     return summary
+
+
+def _median(values: np.ndarray) -> float:
+    """Median of the finite values, NaN when there are none (no all-NaN warning)."""
+    finite = values[np.isfinite(values)]
+    return float(np.median(finite)) if finite.size else float("nan")
 
 
 @flow(name="energy-sweep-fit")

@@ -59,19 +59,22 @@ def prepare_store(config: SweepConfig, overwrite: bool = False) -> str:
 
 
 @task(name="plan-units", cache_policy=NO_CACHE)
-def plan_units(config: SweepConfig, recompute: bool = False) -> tuple[list[WorkUnit], int]:
-    """Units still to compute (missing, or recorded under other settings), and how many are done."""
-    units = config.work_units()
-    expected = {(u.bank, u.chunk): config.unit_hash(u) for u in units}
+def plan_units(config: SweepConfig, recompute: bool = False) -> tuple[dict[WorkUnit, int], int]:
+    """Units still to compute (missing, or recorded under other settings) with their hashes,
+    and how many are done."""
+    hashes = {unit: config.unit_hash(unit) for unit in config.work_units()}
+    expected = {(unit.bank, unit.chunk): value for unit, value in hashes.items()}
     done = set() if recompute else completed_units(config.store, expected)
-    return [u for u in units if (u.bank, u.chunk) not in done], len(done)
+    pending = {unit: value for unit, value in hashes.items() if (unit.bank, unit.chunk) not in done}
+    return pending, len(done)
 
 
 @task(name="compute-units", cache_policy=NO_CACHE)
 def compute_units(
-    config: SweepConfig, units: list[WorkUnit], show_progress: bool = False
+    config: SweepConfig, units: dict[WorkUnit, int], show_progress: bool = False
 ) -> dict[str, Any]:
-    """Fan the units out to the configured Dask cluster; collect statistics and failures."""
+    """Fan the units (with their hashes) out to the configured Dask cluster; collect statistics
+    and failures."""
     logger = get_run_logger()
     text = config.canonical_text()
     outcomes: list[dict[str, Any]] = []
@@ -83,8 +86,7 @@ def compute_units(
         started = time.perf_counter()
         logger.info("%d units on %d Dask threads (%s)", len(units), threads, client.dashboard_link)
         futures = {}
-        for unit in units:
-            unit_hash = config.unit_hash(unit)
+        for unit, unit_hash in units.items():
             future = client.submit(
                 compute_unit,
                 text,

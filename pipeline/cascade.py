@@ -283,16 +283,15 @@ def _expand_energies(block: _Block, plan: _LayerPlan, depth: int, acc: _Accumula
     power = np.abs(block.spectra).astype(np.float64) ** 2
     scale = 1.0 / plan.length
     acc.add(acc.feature, n, block.owner, block.weight * (power @ plan.lowpass_power) * scale)
-    child_energy = (power @ plan.filter_power.T) * scale
-    child_energy *= (block.weight[:, None] * plan.multiplicity[None, :]).astype(np.float64)
     child_weight = block.weight[:, None] * plan.multiplicity[None, :]
+    child_energy = (power @ plan.filter_power.T) * scale
+    child_energy *= child_weight.astype(np.float64)
     if n + 1 == depth:
         live = child_energy > 0
         acc.add(acc.propagated, depth, block.owner, child_energy.sum(axis=1))
         acc.add(acc.paths, depth, block.owner, np.sum(child_weight * live, axis=1))
         return
-    keep, child_budget = _prune(child_energy, block.budget, spend=1.0 / (depth - n - 1))
-    dropped = np.sum(np.where(keep, 0.0, child_energy), axis=1)
+    keep, child_budget, dropped = _prune(child_energy, block.budget, spend=1.0 / (depth - n - 1))
     acc.pruned[:, n + 1 :] += np.bincount(block.owner, weights=dropped, minlength=acc.batch)[
         :, None
     ]
@@ -305,7 +304,7 @@ def _expand_energies(block: _Block, plan: _LayerPlan, depth: int, acc: _Accumula
 
 def _prune(
     child_energy: NDArray[np.float64], budget: NDArray[np.float64], *, spend: float
-) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.float64]]:
     r"""Choose the children to keep, and hand the rest of each path's budget down to them.
 
     Each path carries a budget :math:`\beta` (the root: ``energy_budget`` :math:`\|f\|^2`). Of its
@@ -316,7 +315,8 @@ def _prune(
     never more than ``energy_budget`` :math:`\|f\|^2`, whatever the order of the walk. Children
     of zero energy are always dropped (nothing is lost).
 
-    Returns the keep mask ``(rows, K)`` and each child's budget (0 where dropped).
+    Returns the keep mask ``(rows, K)``, each child's budget (0 where dropped) and the energy
+    dropped per row.
     """
     order = np.argsort(child_energy, axis=1, kind="stable")
     sorted_energy = np.take_along_axis(child_energy, order, axis=1)
@@ -327,9 +327,10 @@ def _prune(
     keep = ~drop
     kept_energy = np.where(keep, child_energy, 0.0)
     kept_total = kept_energy.sum(axis=1)
-    left = budget - np.sum(np.where(drop, child_energy, 0.0), axis=1)
+    dropped = np.sum(np.where(drop, child_energy, 0.0), axis=1)
+    left = budget - dropped
     share = np.divide(left, kept_total, out=np.zeros_like(left), where=kept_total > 0)
-    return keep, kept_energy * share[:, None]
+    return keep, kept_energy * share[:, None], dropped
 
 
 def _children(block: _Block, plan: _LayerPlan, block_size: int, workers: int) -> _Block:
