@@ -478,3 +478,60 @@ def empirical_layers_needed(result: xr.Dataset, epsilon: float | Sequence[float]
         "input_energy; NaN if not reached within the depth (THEORY.md §8)",
     }
     return first
+
+
+def signal_bandwidth(
+    signals: ArrayLike | xr.DataArray, *, tolerance: float = 1e-12
+) -> xr.DataArray:
+    r"""Essential bandwidth L of each signal: the radius holding all but ``tolerance`` of its energy.
+
+    .. math::
+        L(f) = \min\Bigl\{|\omega_k| :
+        \frac1M\sum_{|\omega| > |\omega_k|} |\hat f(\omega)|^2 \le \text{tol}\,\|f\|^2\Bigr\},
+
+    over the DFT bins :math:`\omega_k` (``fftfreq``, cycles/sample; Euclidean norm for d >= 2).
+    The band-limited layer counts of THEORY.md §8 assume supp :math:`\hat f \subseteq B_L`;
+    a signal band-limited on the grid has a tail of round-off only, which ``tolerance`` (relative
+    to :math:`\|f\|^2`, default 1e-12) ignores. At most 0.5·sqrt(d); 0 for a constant signal.
+
+    Parameters
+    ----------
+    signals
+        ``(batch, *grid)`` samples, or a DataArray with first dim ``signal`` (coordinates kept).
+    tolerance
+        relative energy allowed outside the radius, in [0, 1).
+
+    Returns
+    -------
+    xarray.DataArray
+        ``(signal,)`` bandwidths in cycles/sample, named ``bandwidth``.
+    """
+    tol = _real("tolerance", tolerance, "must be a number in [0, 1)")
+    if not 0 <= tol < 1:
+        raise InvalidParameterError("tolerance", tolerance, "must be a number in [0, 1)")
+    values, coords = _signal_array(signals)
+    grid = values.shape[1:]
+    axes = tuple(range(1, values.ndim))
+    power = (np.abs(np.fft.fftn(values, axes=axes)) ** 2).reshape(values.shape[0], -1)
+    freqs = np.meshgrid(*[np.fft.fftfreq(n) for n in grid], indexing="ij")
+    radius = np.sqrt(sum(f**2 for f in freqs)).ravel()
+    order = np.argsort(radius, kind="stable")
+    radius, power = radius[order], power[:, order]
+    total = power.sum(axis=1, keepdims=True)
+    # tail[k] = energy strictly beyond bin k (bins of equal radius are merged below)
+    tail = total - np.cumsum(power, axis=1)
+    last_of_radius = np.append(radius[1:] != radius[:-1], True)
+    inside = (tail <= tol * total) & last_of_radius[None, :]
+    first = np.argmax(inside, axis=1)  # the last bin always qualifies (tail = 0 up to round-off)
+    bandwidth = np.where(inside.any(axis=1), radius[first], radius[-1])
+    return xr.DataArray(
+        bandwidth,
+        dims=("signal",),
+        coords=coords,
+        name="bandwidth",
+        attrs={
+            "units": "cycles/sample",
+            "tolerance": tol,
+            "description": "smallest |omega| with the energy beyond it <= tolerance ||f||^2",
+        },
+    )
