@@ -157,8 +157,14 @@ def run(
 
 
 @app.command()
-def fit(store: Annotated[Path, typer.Argument(help="A sweep's Zarr store.")]) -> None:
-    """Fit exponential and polynomial decay to every curve; write them to the store's fits group."""
+def fit(
+    store: Annotated[Path, typer.Argument(help="A sweep's Zarr store.")],
+    replicates: Annotated[
+        int, typer.Option(help="Bootstrap replicates of the pooled fits.")
+    ] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap weights.")] = 0,
+) -> None:
+    """Fit decay per curve and pooled per bank, check the paper's bounds; write the fits group."""
     from .store import describe
 
     try:
@@ -168,33 +174,36 @@ def fit(store: Annotated[Path, typer.Argument(help="A sweep's Zarr store.")]) ->
     from flows.aggregate import aggregate
 
     try:
-        summary = aggregate(str(store))
+        rows = aggregate(str(store), replicates=replicates, seed=seed)
     except EnergySweepError as error:
         _fail(error)
     table = Table(
-        title=f"decay fits — {store} (group 'fits')",
-        caption="medians over curves: W_n ~ C a^-n (log a per layer), W_n ~ C n^-beta; "
-        "curves preferring each model (AIC), or unresolved",
+        title=f"decay per bank, pooled over signals — {store} (group 'fits')",
+        caption="W_n ~ C_i a^-n (log a per layer, 95% bootstrap interval) or W_n ~ C_i n^-beta; "
+        "model by pooled RSS; curves whose W_n exceeds the paper's bound (A) or (B)",
     )
-    for column in (
-        "family",
-        "banks",
-        "median log a",
-        "median a",
-        "median beta",
-        "exponential",
-        "polynomial",
-        "unresolved",
-    ):
-        table.add_column(column, justify="right")
-    for family, row in summary.items():
-        rate = row["median_exp_rate"]
+    for column in ("bank", "log a [95% CI]", "a", "beta", "model", "curves", "over (A)",
+                   "over (B)", "hypotheses failed"):  # fmt: skip
+        table.add_column(column, justify="left" if column in ("bank", "model") else "right")
+    for row in rows:
+        rate = row["exp_rate"]
         table.add_row(
-            family, str(row["banks"]), f"{rate:.3f}", f"{math.exp(rate):.3g}" if rate == rate else "nan",
-            f"{row['median_poly_exponent']:.3f}", str(row["exponential"]), str(row["polynomial"]),
-            str(row["unresolved"]),
-        )  # fmt: skip
+            row["bank"],
+            f"{rate:.3f} [{row['exp_rate_lower']:.3f}, {row['exp_rate_upper']:.3f}]",
+            f"{math.exp(rate):.3g}" if rate == rate else "nan",
+            f"{row['poly_exponent']:.3f}",
+            row["model"],
+            f"{row['curves']}/{row['signals']}",
+            str(row["violations_general"]),
+            str(row["violations_exponential"]),
+            ", ".join(row["hypotheses_failed"]) or "none",
+        )
     console.print(table)
+    unexplained = sum(row["unexplained"] for row in rows)
+    if unexplained:
+        errors.print(
+            f"[red]{unexplained} curves exceed a bound on banks that meet its hypotheses[/red]"
+        )
     console.print(f"open with: pipeline.store.open_results('{store}')")
 
 

@@ -68,17 +68,29 @@ def _line_fit(x: NDArray, y: NDArray) -> tuple[float, float, float, float]:
     return slope, se, float(intercept), float(aic)
 
 
+def resolved_layers(
+    propagated: NDArray, slack: NDArray, input_energy: NDArray | float, layers: NDArray
+) -> NDArray[np.bool_]:
+    r"""Where :math:`W_n` is resolved: :math:`n \ge 1`, :math:`W_n > 10\,s_n` and
+    :math:`W_n > 10^{-13}\|f\|^2` (NaN slack counts as unresolved).
+
+    ``propagated`` and ``slack`` are (..., layer); ``input_energy`` broadcasts against them.
+    """
+    with np.errstate(invalid="ignore"):
+        return (
+            (layers >= 1)
+            & np.isfinite(propagated)
+            & (propagated > SLACK_FACTOR * np.nan_to_num(slack, nan=np.inf))
+            & (propagated > ROUND_OFF_FLOOR * input_energy)
+        )
+
+
 def _fit_curve(
     propagated: NDArray, slack: NDArray, input_energy: float, layers: NDArray
 ) -> NDArray[np.float64]:
     """All :data:`STATISTICS` of one curve (NaN where fewer than ``MIN_LAYERS`` are resolved)."""
     out = np.full(len(STATISTICS), np.nan)
-    resolved = (
-        (layers >= 1)
-        & np.isfinite(propagated)
-        & (propagated > SLACK_FACTOR * np.nan_to_num(slack, nan=np.inf))
-        & (propagated > ROUND_OFF_FLOOR * input_energy)
-    )
+    resolved = resolved_layers(propagated, slack, input_energy, layers)
     m = int(resolved.sum())
     out[-1] = m
     if m < MIN_LAYERS:

@@ -554,7 +554,8 @@ def open_results(path: StorePath, *, completion: bool = False) -> xr.Dataset:
         )
     fits = open_fits(path)
     if fits is not None:
-        dataset = dataset.merge(fits.drop_vars(list(fits.coords)), combine_attrs="override")
+        shared = [name for name in fits.coords if name in dataset.coords]
+        dataset = dataset.merge(fits.drop_vars(shared), combine_attrs="override")
     return dataset
 
 

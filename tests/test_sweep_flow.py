@@ -209,11 +209,11 @@ def test_a_failing_unit_is_reported_and_the_others_land(
 def test_the_fit_flow_writes_fits_that_open_results_merges(swept: dict) -> None:
     from flows.aggregate import aggregate
     from pipeline.fit import EXPONENTIAL, fit_decay
+    from pipeline.pooled import pool_fits
     from pipeline.store import open_results
 
-    summary = aggregate(str(swept["store"]))
-    assert set(summary) == {"meyer", "gabor"}
-    assert summary["meyer"]["banks"] == 2
+    rows = aggregate(str(swept["store"]), replicates=200)
+    assert [row["bank"] for row in rows] == ["meyer dilation=2", "meyer dilation=3", "gabor"]
     results = open_results(swept["store"]).load()
     assert results.exp_rate.dims == ("signal", "bank")
     assert results.preferred_model.attrs["flag_meanings"] == "unresolved exponential polynomial"
@@ -222,3 +222,17 @@ def test_the_fit_flow_writes_fits_that_open_results_merges(swept: dict) -> None:
     # the Parseval Meyer banks decay exponentially on every resolved curve (THEORY.md §6)
     meyer = results.preferred_model.isel(bank=[0, 1]).values
     assert np.all((meyer == EXPONENTIAL) | (results.layers_used.isel(bank=[0, 1]).values < 3))
+    # pooled fits: the same numbers as pool_fits on the loaded store, "all" then each class
+    assert list(results.pool.values) == ["all", "ecg", "sobolev", "white_noise"]
+    pooled = pool_fits(xr.open_zarr(swept["store"]).load(), replicates=200)
+    np.testing.assert_allclose(results.pooled_exp_rate, pooled.pooled_exp_rate, rtol=1e-12)
+    lower, upper = results.pooled_exp_rate_lower, results.pooled_exp_rate_upper
+    assert np.all((lower <= results.pooled_exp_rate) & (results.pooled_exp_rate <= upper))
+    assert rows[0]["exp_rate_lower"] <= rows[0]["exp_rate"] <= rows[0]["exp_rate_upper"]
+    # the bounds: every bank here meets the hypotheses, and no curve exceeds (A) or (B)
+    assert bool(results.meets_parseval.all() and results.meets_analyticity.all())
+    assert not bool(results.unexplained_violation.any())
+    assert all(row["violations_general"] == row["violations_exponential"] == 0 for row in rows)
+    assert float(results.bound_general_ratio.max()) <= 1 + 1e-9
+    assert results.bound_exponential.dims == ("signal", "bank", "layer")
+    assert results.layers_needed.dims == ("signal", "bank", "epsilon")
