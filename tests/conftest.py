@@ -62,3 +62,28 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+def build_store(config_path) -> str:
+    """A real sweep store from a config file, built in this process without a Prefect server:
+    the flow's own schema task (its plain function) and every work unit, as the flow runs them."""
+    from flows.sweep import prepare_store
+    from pipeline.config import load_config
+    from pipeline.work import compute_unit
+
+    config = load_config(config_path)
+    prepare_store.fn(config, overwrite=True)
+    for unit in config.work_units():
+        compute_unit(config.canonical_text(), config.store, unit, config.unit_hash(unit))
+    return config.store
+
+
+#: Every synthetic signal class, two signals each (THEORY.md's hypotheses hold for all of them).
+SYNTHETIC_SIGNAL_GROUPS = [
+    {"kind": "white_noise", "count": 2, "seed": 0},
+    {"kind": "band_limited", "count": 2, "seed": 1, "params": {"bandwidth": 0.1}},
+    {"kind": "sobolev", "count": 2, "seed": 2, "params": {"s": 1.0}},
+    {"kind": "chirp", "count": 2, "seed": 3, "params": {"f0": 0.01, "f1": 0.3}},
+    {"kind": "piecewise_constant", "count": 2, "seed": 4, "params": {"jumps": 5}},
+    {"kind": "lacunary", "count": 2, "seed": 5, "params": {"octaves": 4}},
+]

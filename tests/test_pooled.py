@@ -1,0 +1,162 @@
+"""Pooled fits per bank with Poisson-bootstrap intervals (pipeline/pooled.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.errors import InvalidParameterError
+from pipeline.fit import EXPONENTIAL, POLYNOMIAL, UNRESOLVED
+from pipeline.pooled import ALL_SIGNALS, poisson_weights, pool_fits
+
+LAYERS = np.arange(11)
+
+
+def curves(
+    log_w: np.ndarray, classes: np.ndarray | None = None, slack: np.ndarray | None = None
+) -> xr.Dataset:
+    """An energies Dataset (signal, bank, layer) from log W_n (W_0 is replaced by ||f||^2 = 1)."""
+    propagated = np.exp(log_w)
+    propagated[..., 0] = 1.0
+    coords: dict = {"layer": LAYERS[: log_w.shape[-1]]}
+    if classes is not None:
+        coords["signal_class"] = ("signal", classes)
+    return xr.Dataset(
+        {
+            "propagated_energy": (("signal", "bank", "layer"), propagated),
+            "pruned_slack": (
+                ("signal", "bank", "layer"),
+                np.zeros_like(propagated) if slack is None else slack,
+            ),
+            "input_energy": (("signal",), np.ones(log_w.shape[0])),
+        },
+        coords=coords,
+    )
+
+
+def exponential_curves(rates: np.ndarray, intercepts: np.ndarray) -> np.ndarray:
+    return intercepts[:, None, None] - rates[None, :, None] * LAYERS
+
+
+def test_exact_exponentials_and_power_laws_are_recovered_with_one_intercept_per_signal() -> None:
+    rng = np.random.default_rng(1)
+    intercepts = rng.uniform(-8, -1, 30)
+    rates = np.array([0.3, 1.0, 2.0])  # W_10 >= e^-28, above the 1e-13 round-off floor
+    pooled = pool_fits(curves(exponential_curves(rates, intercepts)), replicates=50)
+    np.testing.assert_allclose(pooled.pooled_exp_rate.sel(pool=ALL_SIGNALS), rates, rtol=1e-12)
+    assert (pooled.pooled_preferred_model == EXPONENTIAL).all()
+    assert pooled.pooled_exp_rate_se.max() < 1e-6  # a perfect fit
+    assert (pooled.pooled_curves == 30).all() and (pooled.pooled_layers == 300).all()
+
+    betas = np.array([1.5, 4.0])
+    log_n = np.log(np.maximum(LAYERS, 1))
+    power = intercepts[:, None, None] - betas[None, :, None] * log_n
+    pooled = pool_fits(curves(power), replicates=50)
+    np.testing.assert_allclose(pooled.pooled_poly_exponent.sel(pool=ALL_SIGNALS), betas, rtol=1e-12)
+    assert (pooled.pooled_preferred_model == POLYNOMIAL).all()
+
+
+def test_noisy_curves_intervals_cover_the_true_rate_and_se_matches_the_spread() -> None:
+    """200 independent banks of 40 noisy curves each (5% multiplicative noise) at rate 0.8."""
+    rng = np.random.default_rng(7)
+    n_signals, n_banks, rate = 40, 200, 0.8
+    intercepts = rng.uniform(-3, 0, n_signals)
+    log_w = exponential_curves(np.full(n_banks, rate), intercepts)
+    log_w = log_w + rng.normal(0, 0.05, log_w.shape)
+    pooled = pool_fits(curves(log_w), replicates=400, seed=3).sel(pool=ALL_SIGNALS)
+    estimates = pooled.pooled_exp_rate.values
+    assert abs(estimates.mean() - rate) < 3 * estimates.std() / np.sqrt(n_banks)
+    assert pooled.pooled_exp_rate_se.mean() == pytest.approx(estimates.std(), rel=0.2)
+    covered = (pooled.pooled_exp_rate_lower <= rate) & (rate <= pooled.pooled_exp_rate_upper)
+    assert 0.88 <= float(covered.mean()) <= 0.99
+    width = (pooled.pooled_exp_rate_upper - pooled.pooled_exp_rate_lower).mean()
+    assert float(width) == pytest.approx(2 * 1.96 * estimates.std(), rel=0.25)
+
+
+def test_class_pools_equal_pooling_each_class_alone() -> None:
+    rng = np.random.default_rng(2)
+    classes = np.array(["chirp", "noise", "chirp", "ecg", "noise", "chirp", "noise", "ecg"])
+    log_w = exponential_curves(np.array([1.0, 2.0]), rng.uniform(-3, 0, 8))
+    log_w += rng.normal(0, 0.1, log_w.shape)
+    pooled = pool_fits(curves(log_w, classes), replicates=50)
+    assert pooled.pool.values.tolist() == [ALL_SIGNALS, "chirp", "ecg", "noise"]
+    for name in ("chirp", "ecg", "noise"):
+        alone = pool_fits(curves(log_w[classes == name]), replicates=50, pool_by=None)
+        for variable in ("pooled_exp_rate", "pooled_exp_rate_se", "pooled_poly_exponent"):
+            np.testing.assert_allclose(
+                pooled[variable].sel(pool=name), alone[variable].sel(pool=ALL_SIGNALS), rtol=1e-12
+            )
+        assert (pooled.pooled_curves.sel(pool=name) == (classes == name).sum()).all()
+
+
+def test_dask_chunks_give_the_same_pool_as_one_block() -> None:
+    rng = np.random.default_rng(3)
+    log_w = exponential_curves(np.array([0.5, 1.5]), rng.uniform(-3, 0, 50))
+    log_w += rng.normal(0, 0.1, log_w.shape)
+    energies = curves(log_w, np.where(np.arange(50) % 3, "a", "b"))
+    eager = pool_fits(energies, replicates=100, seed=5)
+    lazy = pool_fits(energies.chunk(signal=7, bank=1), replicates=100, seed=5)
+    xr.testing.assert_allclose(eager, lazy, rtol=1e-12)
+    other_seed = pool_fits(energies, replicates=100, seed=6)
+    assert not np.allclose(eager.pooled_exp_rate_lower, other_seed.pooled_exp_rate_lower)
+
+
+def test_unresolved_curves_drop_out_and_an_empty_pool_is_nan() -> None:
+    intercepts = np.zeros(6)
+    log_w = exponential_curves(np.array([1.0, 1.0]), intercepts)
+    slack = np.zeros(log_w.shape)
+    slack[:2, 0, 3:] = 1.0  # two curves of bank 0 keep 2 resolved layers: left out
+    slack[:, 1, 2:] = 1.0  # every curve of bank 1 is unresolved
+    pooled = pool_fits(curves(log_w, slack=slack), replicates=50).sel(pool=ALL_SIGNALS)
+    assert pooled.pooled_curves.values.tolist() == [4, 0]
+    assert pooled.pooled_exp_rate.values[0] == pytest.approx(1.0, rel=1e-12)
+    assert np.isnan(pooled.pooled_exp_rate.values[1])
+    assert np.isnan(pooled.pooled_exp_rate_lower.values[1])
+    assert pooled.pooled_preferred_model.values.tolist() == [EXPONENTIAL, UNRESOLVED]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32),
+    start=st.integers(0, 10_000),
+    length=st.integers(1, 50),
+    cut=st.integers(0, 50),
+)
+def test_bootstrap_weights_do_not_depend_on_the_chunking(
+    seed: int, start: int, length: int, cut: int
+) -> None:
+    cut = min(cut, length)
+    whole = poisson_weights(seed, start, start + length, 17)
+    parts = np.concatenate(
+        [
+            poisson_weights(seed, start, start + cut, 17),
+            poisson_weights(seed, start + cut, start + length, 17),
+        ]
+    )
+    np.testing.assert_array_equal(whole, parts)
+
+
+def test_bootstrap_weights_are_poisson_one() -> None:
+    weights = poisson_weights(0, 0, 200_000, 5)
+    assert weights.mean() == pytest.approx(1.0, abs=0.005)
+    assert weights.var() == pytest.approx(1.0, abs=0.01)
+    observed = np.bincount(weights.astype(int).ravel(), minlength=5)[:5] / weights.size
+    expected = np.exp(-1) / np.array([1, 1, 2, 6, 24])
+    np.testing.assert_allclose(observed, expected, atol=0.003)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"replicates": 5}, "replicates = 5"),
+        ({"confidence": 1.5}, "confidence = 1.5"),
+        ({"seed": -1}, "seed = -1"),
+    ],
+)
+def test_bad_arguments_are_refused_in_one_line(arguments: dict, message: str) -> None:
+    energies = curves(exponential_curves(np.array([1.0]), np.zeros(3)))
+    with pytest.raises(InvalidParameterError, match=message):
+        pool_fits(energies, **arguments)
