@@ -16,6 +16,8 @@ criterion :math:`m \log(\mathrm{RSS}/m) + 2k` (k = 2 for both, so the smaller re
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
@@ -55,19 +57,6 @@ _DESCRIPTIONS = {
 }
 
 
-def _line_fit(x: NDArray, y: NDArray) -> tuple[float, float, float, float]:
-    """OLS y = c + s x: returns (slope, slope standard error, intercept, AIC)."""
-    m = x.size
-    x_mean, y_mean = x.mean(), y.mean()
-    sxx = float(np.sum((x - x_mean) ** 2))
-    slope = float(np.sum((x - x_mean) * (y - y_mean)) / sxx)
-    intercept = y_mean - slope * x_mean
-    rss = float(np.sum((y - intercept - slope * x) ** 2))
-    se = float(np.sqrt(rss / (m - 2) / sxx)) if m > 2 else np.nan
-    aic = m * np.log(max(rss, 1e-300) / m) + 4.0
-    return slope, se, float(intercept), float(aic)
-
-
 def resolved_layers(
     propagated: NDArray, slack: NDArray, input_energy: NDArray | float, layers: NDArray
 ) -> NDArray[np.bool_]:
@@ -85,40 +74,84 @@ def resolved_layers(
         )
 
 
-def _fit_curve(
-    propagated: NDArray, slack: NDArray, input_energy: float, layers: NDArray
-) -> NDArray[np.float64]:
-    """All :data:`STATISTICS` of one curve (NaN where fewer than ``MIN_LAYERS`` are resolved)."""
-    out = np.full(len(STATISTICS), np.nan)
-    resolved = resolved_layers(propagated, slack, input_energy, layers)
-    m = int(resolved.sum())
-    out[-1] = m
-    if m < MIN_LAYERS:
-        return out
-    n = layers[resolved].astype(np.float64)
-    log_w = np.log(propagated[resolved])
-    exp_slope, exp_se, exp_c, aic_exp = _line_fit(n, log_w)
-    poly_slope, poly_se, poly_c, aic_poly = _line_fit(np.log(n), log_w)
-    out[:8] = [-exp_slope, exp_se, exp_c, -poly_slope, poly_se, poly_c, aic_exp, aic_poly]
-    return out
+class CentredLayers(NamedTuple):
+    r"""A block of curves (..., layer) reduced to their resolved layers, centred per curve.
+
+    ``use`` (...): the curve has at least ``MIN_LAYERS`` resolved layers; ``count`` (...): its
+    resolved layers m; ``mask`` (..., layer): resolved layers of used curves. Means (...) and
+    centred values (..., layer; 0 off the mask) of :math:`y = \log W_n`, :math:`x = n`
+    (``exp``) and :math:`x = \log n` (``poly``).
+    """
+
+    use: NDArray[np.bool_]
+    count: NDArray[np.int64]
+    mask: NDArray[np.bool_]
+    y_mean: NDArray
+    y: NDArray
+    exp_mean: NDArray
+    exp: NDArray
+    poly_mean: NDArray
+    poly: NDArray
+
+
+def centred_layers(
+    propagated: NDArray, slack: NDArray, input_energy: NDArray, layers: NDArray
+) -> CentredLayers:
+    """:class:`CentredLayers` of curves (..., layer) with ``input_energy`` of shape (...)."""
+    energy = np.asarray(input_energy)[..., None]
+    mask = resolved_layers(propagated, slack, energy, layers)
+    count = mask.sum(axis=-1)
+    use = count >= MIN_LAYERS
+    mask &= use[..., None]
+    m = np.where(use, count, 1)[..., None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = np.where(mask, np.log(np.where(mask, propagated, 1.0)), 0.0)
+    x_exp = np.where(mask, layers.astype(np.float64), 0.0)
+    x_poly = np.where(mask, np.log(np.maximum(layers, 1).astype(np.float64)), 0.0)
+
+    def mean_and_centred(values: NDArray) -> tuple[NDArray, NDArray]:
+        mean = values.sum(axis=-1, keepdims=True) / m
+        return mean[..., 0], np.where(mask, values - mean, 0.0)
+
+    y_mean, y_c = mean_and_centred(y)
+    exp_mean, exp_c = mean_and_centred(x_exp)
+    poly_mean, poly_c = mean_and_centred(x_poly)
+    return CentredLayers(use, count, mask, y_mean, y_c, exp_mean, exp_c, poly_mean, poly_c)
+
+
+def _line_fits(
+    x_mean: NDArray, x: NDArray, y_mean: NDArray, y: NDArray, centred: CentredLayers
+) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    """OLS y = c + s x per curve on centred values: (slope, its standard error, c, AIC)."""
+    m = centred.count
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sxx = (x * x).sum(axis=-1)
+        slope = (x * y).sum(axis=-1) / sxx
+        intercept = y_mean - slope * x_mean
+        residual = np.where(centred.mask, y - slope[..., None] * x, 0.0)
+        rss = (residual * residual).sum(axis=-1)
+        se = np.sqrt(rss / (m - 2) / sxx)
+        aic = m * np.log(np.maximum(rss, 1e-300) / m) + 4.0
+    return slope, se, intercept, aic
 
 
 def _fit_block(
     propagated: NDArray, slack: NDArray, input_energy: NDArray, layers: NDArray
 ) -> NDArray[np.float64]:
-    """Vectorised over leading axes: (..., layer) -> (..., statistic)."""
-    lead = propagated.shape[:-1]
-    flat_w = propagated.reshape(-1, propagated.shape[-1])
-    flat_s = slack.reshape(-1, slack.shape[-1])
-    flat_e = np.broadcast_to(input_energy, lead).reshape(-1)
-    stats = (
-        np.stack(
-            [_fit_curve(w, s, e, layers) for w, s, e in zip(flat_w, flat_s, flat_e, strict=True)]
-        )
-        if flat_w.shape[0]
-        else np.empty((0, len(STATISTICS)))
+    """All :data:`STATISTICS` of a block of curves, (..., layer) -> (..., statistic); NaN where
+    fewer than ``MIN_LAYERS`` layers are resolved (``layers_used`` is always set)."""
+    centred = centred_layers(propagated, slack, input_energy, layers)
+    exp_slope, exp_se, exp_c, aic_exp = _line_fits(
+        centred.exp_mean, centred.exp, centred.y_mean, centred.y, centred
     )
-    return stats.reshape(*lead, len(STATISTICS))
+    poly_slope, poly_se, poly_c, aic_poly = _line_fits(
+        centred.poly_mean, centred.poly, centred.y_mean, centred.y, centred
+    )
+    stats = np.stack(
+        [-exp_slope, exp_se, exp_c, -poly_slope, poly_se, poly_c, aic_exp, aic_poly], axis=-1
+    )
+    stats = np.where(centred.use[..., None], stats, np.nan)
+    return np.concatenate([stats, centred.count[..., None].astype(np.float64)], axis=-1)
 
 
 def fit_decay(energies: xr.Dataset) -> xr.Dataset:

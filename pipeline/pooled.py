@@ -34,7 +34,7 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from .errors import InvalidParameterError
-from .fit import EXPONENTIAL, MIN_LAYERS, POLYNOMIAL, UNRESOLVED, resolved_layers
+from .fit import EXPONENTIAL, POLYNOMIAL, UNRESOLVED, centred_layers
 
 #: Per-curve sums, in this order, along the last axis of :func:`curve_sums`.
 SUMS = ("curves", "layers", "sxx_exp", "sxy_exp", "sxx_poly", "sxy_poly", "syy")
@@ -49,34 +49,19 @@ def _curve_sums(
 
     Zero for curves with fewer than ``MIN_LAYERS`` resolved layers (they drop out of the pool).
     """
-    energy = np.broadcast_to(input_energy[..., None], propagated.shape)
-    mask = resolved_layers(propagated, slack, energy, layers)
-    count = mask.sum(axis=-1)
-    use = count >= MIN_LAYERS
-    mask &= use[..., None]
-    m = np.where(use, count, 1).astype(np.float64)[..., None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        y = np.where(mask, np.log(np.where(mask, propagated, 1.0)), 0.0)
-    x_exp = np.where(mask, layers.astype(np.float64), 0.0)
-    x_poly = np.where(mask, np.log(np.maximum(layers, 1).astype(np.float64)), 0.0)
-
-    def centred(values: NDArray) -> NDArray:
-        return np.where(mask, values - values.sum(axis=-1, keepdims=True) / m, 0.0)
-
-    y_c, e_c, p_c = centred(y), centred(x_exp), centred(x_poly)
-    out = np.stack(
+    c = centred_layers(propagated, slack, input_energy, layers)
+    return np.stack(
         [
-            use.astype(np.float64),
-            np.where(use, count, 0).astype(np.float64),
-            (e_c * e_c).sum(-1),
-            (e_c * y_c).sum(-1),
-            (p_c * p_c).sum(-1),
-            (p_c * y_c).sum(-1),
-            (y_c * y_c).sum(-1),
+            c.use.astype(np.float64),
+            np.where(c.use, c.count, 0).astype(np.float64),
+            (c.exp * c.exp).sum(-1),
+            (c.exp * c.y).sum(-1),
+            (c.poly * c.poly).sum(-1),
+            (c.poly * c.y).sum(-1),
+            (c.y * c.y).sum(-1),
         ],
         axis=-1,
     )
-    return out
 
 
 def curve_sums(energies: xr.Dataset) -> xr.DataArray:
