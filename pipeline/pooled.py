@@ -40,6 +40,8 @@ from .fit import EXPONENTIAL, POLYNOMIAL, UNRESOLVED, centred_layers
 SUMS = ("curves", "layers", "sxx_exp", "sxy_exp", "sxx_poly", "sxy_poly", "syy")
 #: Name of the pool that holds every signal.
 ALL_SIGNALS = "all"
+#: Signals whose bootstrap weights are drawn at once.
+WEIGHT_ROWS = 512
 
 
 def _curve_sums(
@@ -132,19 +134,26 @@ def _pool_block(
     seed: int,
     block_info: dict | None = None,
 ) -> NDArray[np.float64]:
-    """Weighted sums of one signal chunk: (1, pool, 1 + replicates, bank, sum)."""
+    """Weighted sums of one signal chunk: (1, pool, 1 + replicates, bank, sum).
+
+    Weights are drawn :data:`WEIGHT_ROWS` signals at a time, so memory stays bounded whatever
+    the chunk size.
+    """
     start, stop = block_info[0]["array-location"][0]
-    weights = np.concatenate(
-        [np.ones((stop - start, 1)), poisson_weights(seed, start, stop, replicates)], axis=1
-    )
     flat = sums.reshape(sums.shape[0], -1)
     out = np.zeros((1, n_pools, 1 + replicates, flat.shape[1]))
-    out[0, 0] = weights.T @ flat
-    chunk_codes = codes[start:stop]
-    for pool in range(1, n_pools):
-        rows = chunk_codes == pool
-        if rows.any():
-            out[0, pool] = weights[rows].T @ flat[rows]
+    for first in range(start, stop, WEIGHT_ROWS):
+        last = min(first + WEIGHT_ROWS, stop)
+        weights = np.concatenate(
+            [np.ones((last - first, 1)), poisson_weights(seed, first, last, replicates)], axis=1
+        )
+        rows = flat[first - start : last - start]
+        out[0, 0] += weights.T @ rows
+        row_codes = codes[first:last]
+        for pool in range(1, n_pools):
+            member = row_codes == pool
+            if member.any():
+                out[0, pool] += weights[member].T @ rows[member]
     return out.reshape(1, n_pools, 1 + replicates, *sums.shape[1:])
 
 
