@@ -238,7 +238,8 @@ def compare_bounds(
         )
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = (propagated / bound).where(bound.notnull()).isel(layer=slice(1, None))
-        result[f"{name}_ratio"] = ratio.max("layer").assign_attrs(
+        worst = ratio.fillna(-np.inf).max("layer")  # no all-NaN reduction where no bound
+        result[f"{name}_ratio"] = worst.where(worst > -np.inf).assign_attrs(
             description=f"max over N >= 1 of measured W_N / {name}_N (> 1: exceeded)"
         )
         result[f"violates_{name}"] = exceed.any("layer").assign_attrs(

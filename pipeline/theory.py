@@ -469,7 +469,12 @@ def empirical_layers_needed(result: xr.Dataset, epsilon: float | Sequence[float]
     ]
     reached = captured >= target
     layer = result["layer"]
-    first = layer.where(reached).min("layer")  # NaN where never reached
+    if not np.array_equal(layer.values, layer.values[0] + np.arange(layer.size)):
+        raise InvalidParameterError("result.layer", layer.values, "must be consecutive integers")
+    # the captured energy only grows with N (F_n >= 0), so the first layer reached is the
+    # number of layers not reached; counting avoids all-NaN reductions
+    not_reached = (~reached).sum("layer")
+    first = (layer.values[0] + not_reached).where(not_reached < layer.size)  # NaN: never
     if eps.ndim:
         first = first.assign_coords(epsilon=eps)
     first.name = "layers_needed"
