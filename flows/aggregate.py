@@ -9,11 +9,15 @@ from typing import Any
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
+from contextlib import nullcontext
+
 import numpy as np
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.cluster import dask_client
 from pipeline.aggregate import aggregate_results, bank_labels
+from pipeline.config import AddressCluster
 from pipeline.fit import EXPONENTIAL, POLYNOMIAL
 from pipeline.store import FITS_GROUP, open_results, write_fits
 
@@ -85,15 +89,25 @@ def summarise(store: str) -> list[dict[str, Any]]:
 
 
 @flow(name="energy-sweep-fit")
-def aggregate(store: str, replicates: int = 1000, seed: int = 0) -> list[dict[str, Any]]:
+def aggregate(
+    store: str, replicates: int = 1000, seed: int = 0, scheduler: str | None = None
+) -> list[dict[str, Any]]:
     """Fit a sweep's store, pool per bank with bootstrap intervals, check the paper's bounds.
 
-    Returns one summary row per bank. A bound exceeded on a bank that meets every hypothesis is
-    logged as an error (it is a bug to chase, see pipeline/bounds.py).
+    The chunked computation runs on dask's threaded scheduler in this process, or, given the
+    ``scheduler`` address of a running Dask cluster, on its workers (the same numbers). Returns
+    one summary row per bank. A bound exceeded on a bank that meets every hypothesis is logged as
+    an error (it is a bug to chase, see pipeline/bounds.py).
     """
     logger = get_run_logger()
     started = time.perf_counter()
-    fit_store(store, replicates, seed)
+    cluster = (
+        dask_client(AddressCluster(kind="address", address=scheduler))
+        if scheduler
+        else nullcontext()
+    )
+    with cluster:
+        fit_store(store, replicates, seed)
     rows = summarise(store)
     logger.info("fits written to %s/%s in %.1f s", store, FITS_GROUP, time.perf_counter() - started)
     unexplained = int(np.sum([row["unexplained"] for row in rows]))
