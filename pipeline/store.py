@@ -531,7 +531,9 @@ def open_results(path: StorePath, *, completion: bool = False) -> xr.Dataset:
     Returns
     -------
     xarray.Dataset
-        dask-backed, chunked like the store.
+        dask-backed, chunked like the store; ``family`` and ``signal_class`` are indexed, so
+        ``.sel(family="meyer")`` picks that family's banks (one label matching one bank drops
+        the ``bank`` dim, as any ``sel`` of a unique label).
 
     Raises
     ------
@@ -556,6 +558,9 @@ def open_results(path: StorePath, *, completion: bool = False) -> xr.Dataset:
     if fits is not None:
         shared = [name for name in fits.coords if name in dataset.coords]
         dataset = dataset.merge(fits.drop_vars(shared), combine_attrs="override")
+    for name in SELECTABLE_COORDS:
+        if name in dataset.coords and name not in dataset.xindexes:
+            dataset = dataset.set_xindex(name)
     return dataset
 
 
@@ -726,6 +731,9 @@ def _one_line(error: BaseException, limit: int = 300) -> str:
     text = " ".join(f"{type(error).__name__}: {error}".split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
+
+#: Coordinates :func:`open_results` indexes for ``.sel(name=value)``.
+SELECTABLE_COORDS = ("family", "signal_class")
 
 #: Sub-group of the store that holds the decay fits (``energy-sweep fit``).
 FITS_GROUP = "fits"

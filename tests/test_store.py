@@ -515,7 +515,11 @@ def test_open_results_with_completion(tmp_path: Path) -> None:
     expected = np.zeros((N_SIGNALS, N_BANKS), dtype=bool)
     expected[4:8, 2] = True
     np.testing.assert_array_equal(opened.completed.values, expected)
-    xr.testing.assert_identical(open_results(path), xr.open_zarr(path))
+    plain = xr.open_zarr(path)
+    opened = open_results(path)
+    xr.testing.assert_identical(opened.drop_indexes(["family", "signal_class"]), plain)
+    selected = opened.sel(family=["meyer", "morlet"])  # indexed for .sel
+    assert selected.family.values.tolist() == ["meyer", "morlet"]
 
 
 def test_open_results_refuses_what_is_not_a_store(tmp_path: Path) -> None:
