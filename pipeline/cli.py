@@ -163,6 +163,10 @@ def fit(
         int, typer.Option(help="Bootstrap replicates of the pooled fits.")
     ] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap weights.")] = 0,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Address of a running Dask scheduler (default: threads here)."),
+    ] = None,
 ) -> None:
     """Fit decay per curve and pooled per bank, check the paper's bounds; write the fits group."""
     from .store import describe
@@ -174,7 +178,7 @@ def fit(
     from flows.aggregate import aggregate
 
     try:
-        rows = aggregate(str(store), replicates=replicates, seed=seed)
+        rows = aggregate(str(store), replicates=replicates, seed=seed, scheduler=scheduler)
     except EnergySweepError as error:
         _fail(error)
     table = Table(
@@ -220,6 +224,135 @@ def show(store: Annotated[Path, typer.Argument(help="A sweep's Zarr store.")]) -
     for key, value in info.items():
         table.add_row(str(key), str(value))
     console.print(table)
+
+
+@app.command()
+def plan(
+    family: Annotated[
+        str | None, typer.Option(help="Filter family (see `energy-sweep banks`).")
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(help="Family parameter name=value (int, float, else text); repeatable."),
+    ] = None,
+    epsilon: Annotated[
+        list[str] | None,
+        typer.Option(help="Energy fraction left out, in (0, 1); repeatable (0.01 -> 99%)."),
+    ] = None,
+    bandwidth: Annotated[
+        float | None,
+        typer.Option(help="Band limit L of the inputs, in (0, 0.5] cycles/sample."),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="A sweep's Zarr store: L per signal, and empirical layer counts."),
+    ] = None,
+    length: Annotated[
+        int | None, typer.Option(help="Grid length N of the bank [default: 1024, or the store's].")
+    ] = None,
+    l: Annotated[  # noqa: E741
+        float, typer.Option("--l", help="Window order l >= 1 of the bounds (THEORY.md §3).")
+    ] = 1.0,
+) -> None:
+    """Layers needed for (1-eps) of the energy: paper's worst case (THEORY.md §8) and empirical."""
+    from rich import box as rich_box
+
+    from .errors import InvalidParameterError
+    from .filters import families
+    from .planning import format_count, parse_params, plan_header, plan_layers, summarise
+
+    try:
+        if family is None:
+            raise InvalidParameterError("--family", None, f"required: {', '.join(families())}")
+        params = parse_params(param or [])
+    except EnergySweepError as error:
+        _fail(error)
+    # the bar starts with the first signal chunk, so that bad input prints nothing but the error
+    progress = Progress(console=console, transient=True)
+    tasks: list = []
+
+    def advance(done: int, total: int) -> None:
+        if not tasks:
+            progress.start()
+            tasks.append(progress.add_task("signal chunks", total=total))
+        progress.update(tasks[0], completed=done)
+
+    try:
+        result = plan_layers(
+            family,
+            params,
+            epsilon or [],
+            length=length,
+            bandwidth=bandwidth,
+            data=data,
+            l=l,
+            progress=advance,
+        )
+    except EnergySweepError as error:
+        progress.stop()
+        _fail(error)
+    progress.stop()
+    rows = summarise(result)
+    attrs = result.attrs
+    per_signal = "signal" in result.dims
+    depth = attrs.get("depth")
+    for line in plan_header(result):
+        console.print(line, highlight=False)
+    derived = f"{attrs['decay_base']:.4g}" if math.isfinite(attrs["decay_base"]) else "n/a"
+    columns = ["eps", "1-eps", "L max" if per_signal else "L", "worst\nexp", "worst\ngen"]
+    legend = [
+        f"worst exp: Theorem B with derived a = {derived}",
+        "worst gen: Theorem A, alpha = 1",
+    ]
+    recalled = "worst_case_recalled" in result
+    if recalled:
+        info = result["worst_case_recalled"].attrs
+        columns.append(f"[R]\na={info['decay_base']:.3g}")
+        legend.append(f"[R]: recalled a of the paper ({info['filter_class']}), extra info only")
+    legend.append("n/a: a hypothesis fails or a is not derived")
+    if per_signal:
+        columns += ["emp\nmedian", "emp\np90", "emp\nmax", "not\nreached"]
+        legend += [
+            "worst: max over signals, (median) below",
+            f"emp: observed N over the signals, >={depth}: not reached within the depth",
+        ]
+    table = Table(
+        title="N with sum_{n<=N} F_n >= (1-eps)||f||^2",
+        caption="; ".join(legend),
+        box=rich_box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
+    for column in columns:
+        table.add_column(column, justify="right")
+
+    def worst(row: dict, name: str) -> str:
+        text = format_count(row[name])
+        if per_signal and text != "n/a":
+            text += f"\n({format_count(row[name + '_median'])})"
+        return text
+
+    for row in rows:
+        cells = [f"{row['epsilon']:g}", f"{row['energy_fraction']:g}", f"{row['bandwidth']:.4g}"]
+        cells += [worst(row, "worst_case_exponential"), worst(row, "worst_case_general")]
+        if recalled:
+            cells.append(worst(row, "worst_case_recalled"))
+        if per_signal:
+            cells += [
+                format_count(row[key], depth)
+                for key in ("empirical_median", "empirical_p90", "empirical_max")
+            ]
+            cells.append(f"{row['not_reached']}/{row['signals']}")
+        table.add_row(*cells)
+    console.print(table)
+    exceeding = [row for row in rows if row["exceeds_worst_case"]]
+    for row in exceeding:
+        errors.print(
+            f"[red]eps = {row['epsilon']:g}: {row['exceeds_worst_case']} signal(s) need more "
+            "layers than the worst case[/red]"
+            + (" (pruned cascade: may be pruning)" if attrs.get("energy_budget", 0) > 0 else ""),
+            highlight=False,
+        )
 
 
 if __name__ == "__main__":  # pragma: no cover
