@@ -25,7 +25,7 @@ errors = Console(stderr=True)
 
 
 def _fail(error: Exception) -> None:
-    errors.print(f"[red]error:[/red] {error}", highlight=False)
+    errors.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)  # one line
     raise typer.Exit(code=2)
 
 
@@ -248,7 +248,8 @@ def plan(
         typer.Option(help="A sweep's Zarr store: L per signal, and empirical layer counts."),
     ] = None,
     length: Annotated[
-        int | None, typer.Option(help="Grid length N of the bank [default: 1024, or the store's].")
+        int | None,
+        typer.Option(help="Grid length N of the bank (default 1024; the store's with --data)."),
     ] = None,
     l: Annotated[  # noqa: E741
         float, typer.Option("--l", help="Window order l >= 1 of the bounds (THEORY.md §3).")
@@ -289,9 +290,11 @@ def plan(
             progress=advance,
         )
     except EnergySweepError as error:
-        progress.stop()
+        if tasks:
+            progress.stop()
         _fail(error)
-    progress.stop()
+    if tasks:
+        progress.stop()
     rows = summarise(result)
     attrs = result.attrs
     per_signal = "signal" in result.dims
