@@ -212,6 +212,26 @@ def fit(
 
 
 @app.command()
+def report(
+    store: Annotated[Path, typer.Argument(help="A sweep's Zarr store, after `energy-sweep fit`.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for report.html and the PNGs (default: <store>_report)."),
+    ] = None,
+) -> None:
+    """Figures (PNG) and one self-contained HTML page of a fitted sweep's store."""
+    from .report import FIGURE_FILES, build_report, default_report_dir
+
+    try:
+        page = build_report(store, out if out is not None else default_report_dir(store))
+    except EnergySweepError as error:
+        _fail(error)
+    console.print(f"report: {page}", highlight=False, soft_wrap=True)
+    for name in FIGURE_FILES:
+        console.print(f"figure: {page.parent / name}", highlight=False, soft_wrap=True)
+
+
+@app.command()
 def show(store: Annotated[Path, typer.Argument(help="A sweep's Zarr store.")]) -> None:
     """What a store holds and how complete it is."""
     from .store import describe
