@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
+from conftest import build_store as build_sweep_store
 from typer.testing import CliRunner
 
 from pipeline import theory
-from pipeline.cascade import VARIABLE_ATTRS, propagate
+from pipeline.cascade import propagate
 from pipeline.cli import app
 from pipeline.config import SweepConfig
 from pipeline.errors import InvalidParameterError, UnknownFamilyError
@@ -30,8 +31,7 @@ from pipeline.planning import (
     summarise,
     worst_case_layers,
 )
-from pipeline.store import StoreError, clear_unit, create_store
-from pipeline.work import compute_unit
+from pipeline.store import StoreError, clear_unit
 
 runner = CliRunner()
 #: wide enough that rich never wraps an error line (one line means one logical line)
@@ -55,20 +55,9 @@ store: {store}
 def build_store(path: Path, banks: list[str]) -> str:
     """A complete sweep store: the schema as the flow writes it, then every work unit."""
     text = SPEC.format(banks="\n".join(f"  - {{family: {b}}}" for b in banks), store=path)
-    config = SweepConfig.from_yaml(text)
-    create_store(
-        config.store,
-        n_signals=config.n_signals,
-        chunk=config.chunk,
-        depth=config.depth,
-        bank_coords=config.bank_coords(),
-        signal_coords=config.signal_coords(),
-        attrs={"config": config.canonical_text(), "computation_hash": config.computation_hash()},
-        variable_attrs=VARIABLE_ATTRS,
-    )
-    for unit in config.work_units():
-        compute_unit(config.canonical_text(), config.store, unit, config.unit_hash(unit))
-    return config.store
+    config_path = path.with_suffix(".yaml")
+    config_path.write_text(text)
+    return build_sweep_store(config_path)
 
 
 @pytest.fixture(scope="module")
