@@ -38,6 +38,7 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
+from .bounds import worst_case_layers as stored_worst_case_layers
 from .cascade import propagate
 from .config import SweepConfig
 from .errors import InvalidParameterError
@@ -49,8 +50,6 @@ from .theory import (
     band_ratio,
     decay_base_from_band_ratio,
     empirical_layers_needed,
-    layers_needed_exponential,
-    layers_needed_general,
     signal_bandwidth,
 )
 
@@ -308,8 +307,8 @@ def worst_case_layers(
         x = \frac{L/\delta}{1 - (1-\varepsilon)^{1/(2l)}}, \qquad
         N_{\exp} = \lceil \log_a x \rceil, \qquad N_{\text{gen}} = \lceil x - 1 \rceil \ (d = 1),
 
-    through :func:`pipeline.theory.layers_needed_exponential` and
-    :func:`pipeline.theory.layers_needed_general`, clipped at 0. L = 0 (all energy at
+    as :func:`pipeline.bounds.worst_case_layers` computes them for a store (the same numbers as
+    :func:`pipeline.theory.layers_needed_exponential` / ``layers_needed_general``), clipped at 0. L = 0 (all energy at
     :math:`\omega = 0`) gives 0, the formulas' limit.
 
     Parameters
@@ -330,22 +329,16 @@ def worst_case_layers(
     (numpy.ndarray, numpy.ndarray)
         exponential and general counts as floats, shape ``bandwidth.shape + epsilon.shape``.
     """
-    eps = np.asarray(epsilon, dtype=np.float64)
+    eps = xr.DataArray(np.asarray(epsilon, dtype=np.float64), dims=("epsilon",))
     widths = np.asarray(bandwidth, dtype=np.float64)
-    exponential = np.full((*widths.shape, eps.size), np.nan)
-    general = np.full((*widths.shape, eps.size), np.nan)
-    for value in np.unique(widths):  # DFT bins: few distinct bandwidths
-        where = widths == value
-        if value <= 0:
-            exponential[where], general[where] = 0.0, 0.0
-            continue
-        ratio = float(value) / delta
-        general[where] = np.asarray(layers_needed_general(eps, ratio, l=l, d=1), dtype=float)
-        if math.isfinite(decay_base):
-            exponential[where] = np.asarray(
-                layers_needed_exponential(eps, ratio, a=decay_base, l=l), dtype=float
-            )
-    return exponential, general
+    general, exponential = stored_worst_case_layers(
+        xr.DataArray(widths, dims=("signal",) if widths.ndim else ()),
+        xr.DataArray(float(delta)),
+        xr.DataArray(float(decay_base)),
+        eps,
+        l=l,
+    )
+    return exponential.values, general.values
 
 
 # --------------------------------------------------------------------------------------------
