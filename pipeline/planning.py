@@ -42,11 +42,9 @@ from .bounds import worst_case_layers as stored_worst_case_layers
 from .cascade import propagate
 from .config import SweepConfig
 from .errors import InvalidParameterError
-from .filters import FilterBank, make_bank
+from .filters import FilterBank, family_info, make_bank
 from .store import StoreError, open_results
 from .theory import (
-    WAVELET_DECAY_BASE,
-    WEYL_HEISENBERG_DECAY_BASE,
     band_ratio,
     decay_base_from_band_ratio,
     empirical_layers_needed,
@@ -55,7 +53,6 @@ from .theory import (
 
 __all__ = [
     "DEFAULT_LENGTH",
-    "RECALLED_DECAY_BASES",
     "BankFacts",
     "bank_facts",
     "format_count",
@@ -69,17 +66,6 @@ __all__ = [
 
 #: Grid length of the bank when neither ``length`` nor a store is given.
 DEFAULT_LENGTH = 1024
-
-#: The paper's recalled decay base per family (THEORY.md §6, [R], not verified): the filter class
-#: the family belongs to and its constant. Reported as extra information only, never as the
-#: derived worst case: the recalled constants belong to the paper's own constructions
-#: (wavelets with supp psi-hat in [1/2, 2], i.e. band ratio 4), not checked against a bank.
-RECALLED_DECAY_BASES: dict[str, tuple[str, float]] = {
-    "meyer": ("wavelets", WAVELET_DECAY_BASE),
-    "morlet": ("wavelets", WAVELET_DECAY_BASE),
-    "real_wavelet": ("wavelets", WAVELET_DECAY_BASE),
-    "gabor": ("Weyl-Heisenberg", WEYL_HEISENBERG_DECAY_BASE),
-}
 
 #: Largest bandwidth on a 1-D grid, cycles/sample.
 NYQUIST = 0.5
@@ -404,7 +390,7 @@ def plan_layers(
         - ``worst_case_exponential``, ``worst_case_general``: ``([signal,] epsilon)`` floats,
           NaN where the bank fails a hypothesis (exponential also where a is not derived);
         - ``worst_case_recalled``: the same with the paper's recalled a (families of
-          :data:`RECALLED_DECAY_BASES` only; extra information, [R]);
+          :attr:`FamilyInfo.recalled_decay_base` only; extra information, [R]);
         - with ``data``: ``empirical_layers`` ``(signal, epsilon)``, NaN where
           :math:`(1-\varepsilon)` is not reached within the stored feature layers
           0..depth-1, or where the signal was not computed; ``computed`` ``(signal,)``: whether
@@ -504,9 +490,9 @@ def _worst_case_dataset(
         },
         coords={"epsilon": eps, "energy_fraction": ("epsilon", 1.0 - eps)},
     )
-    recalled = RECALLED_DECAY_BASES.get(facts.family)
+    recalled = family_info(facts.family).recalled_decay_base
     if recalled is not None:
-        name, base = recalled
+        name, base = recalled.filter_class, recalled.value
         if applies:
             values, _ = worst_case_layers(eps, widths, delta=facts.delta, decay_base=base, l=order)
         else:

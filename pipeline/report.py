@@ -53,6 +53,7 @@ from matplotlib.ticker import NullFormatter, NullLocator
 
 from .aggregate import bank_labels
 from .errors import EnergySweepError
+from .filters import families, family_info
 from .fit import EXPONENTIAL, POLYNOMIAL, ROUND_OFF_FLOOR
 from .pooled import ALL_SIGNALS
 from .store import StoreError, StorePath, open_fits, open_results
@@ -115,8 +116,6 @@ REQUIRED_FIT_VARIABLES = (
     "meets_analyticity",
     "meets_high_pass",
 )
-#: Bank parameters tried in this order as a family's scale axis in ``exponents.png``.
-SCALE_PARAMETERS = ("dilation", "spacing", "per_octave", "bandwidth", "octaves", "scales")
 #: Bank coordinates never used as a scale axis.
 NOT_SCALES = ("bank_hash", "bank_seed")
 #: Quantiles of W_n / ||f||^2 drawn in ``decay.png``: band, median, band.
@@ -467,8 +466,8 @@ def scale_axes(dataset: xr.Dataset, banks: BankInfo) -> list[ScalePanel]:
     """Panels of ``exponents.png``, one :class:`ScalePanel` each.
 
     A family whose banks differ in a numeric parameter gets its own panel, against that
-    parameter (the first of :data:`SCALE_PARAMETERS` that varies, else any other); all other
-    banks share one panel, categorical by label (parameter None).
+    parameter (the first of the family's declared ``scale_parameters`` that varies, else any
+    other); all other banks share one panel, categorical by label (parameter None).
     """
     names = [
         str(name)
@@ -478,13 +477,14 @@ def scale_axes(dataset: xr.Dataset, banks: BankInfo) -> list[ScalePanel]:
         and dataset[name].dims == ("bank",)
         and dataset[name].dtype.kind in "fiu"
     ]
-    order = [f"bank_{p}" for p in SCALE_PARAMETERS if f"bank_{p}" in names]
-    order += [name for name in names if name not in order]
-    columns = {name: np.asarray(dataset[name].values, dtype=float) for name in order}
+    columns = {name: np.asarray(dataset[name].values, dtype=float) for name in names}
     panels: list[ScalePanel] = []
     rest: list[int] = []
     for family in dict.fromkeys(banks.families):
         members = [i for i, f in enumerate(banks.families) if f == family]
+        declared = family_info(family).scale_parameters if family in families() else ()
+        order = [f"bank_{p}" for p in declared if f"bank_{p}" in names]
+        order += [name for name in names if name not in order]
         chosen = None
         for name in order:
             values = columns[name][members]

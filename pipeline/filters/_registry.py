@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -13,14 +14,61 @@ from ._bank import FilterBank
 
 BankBuilder = Callable[..., FilterBank]
 
-_FAMILIES: dict[str, BankBuilder] = {}
+
+@dataclass(frozen=True)
+class RecalledDecayBase:
+    """A decay base the paper states for a filter class, recalled and not verified ([R]).
+
+    Reported beside the derived worst case as labelled extra information, never in its place
+    (docs/theory.md §6).
+    """
+
+    filter_class: str
+    value: float
 
 
-def register(name: str, builder: BankBuilder) -> None:
-    """Register ``builder(shape, **params) -> FilterBank`` under ``name``."""
-    if name in _FAMILIES and _FAMILIES[name] is not builder:
+@dataclass(frozen=True)
+class FamilyInfo:
+    """What a family module declares about itself when it registers.
+
+    Attributes
+    ----------
+    name
+        the family's name in configs and on the command line.
+    builder
+        ``builder(shape, **params) -> FilterBank``.
+    scale_parameters
+        its parameters that set the scale of the frequency tiling, most telling first (the
+        report's axis for decay exponents).
+    recalled_decay_base
+        the paper's recalled constant for the family's filter class, if any.
+    """
+
+    name: str
+    builder: BankBuilder
+    scale_parameters: tuple[str, ...] = ()
+    recalled_decay_base: RecalledDecayBase | None = None
+
+
+_FAMILIES: dict[str, FamilyInfo] = {}
+
+
+def register(
+    name: str,
+    builder: BankBuilder,
+    *,
+    scale_parameters: tuple[str, ...] = (),
+    recalled_decay_base: RecalledDecayBase | None = None,
+) -> None:
+    """Register ``builder(shape, **params) -> FilterBank`` under ``name`` with its declarations."""
+    if name in _FAMILIES and _FAMILIES[name].builder is not builder:
         raise ValueError(f"filter family {name!r} is already registered")
-    _FAMILIES[name] = builder
+    info = FamilyInfo(name, builder, tuple(scale_parameters), recalled_decay_base)
+    keywords = _keyword_parameters(builder)
+    unknown = [p for p in info.scale_parameters if p not in keywords]
+    if unknown:
+        raise ValueError(f"family {name!r}: scale parameters {unknown} are not builder keywords")
+    _FAMILIES[name] = info
 
 
 def families() -> list[str]:
@@ -28,9 +76,17 @@ def families() -> list[str]:
     return sorted(_FAMILIES)
 
 
+def family_info(family: str) -> FamilyInfo:
+    """The declarations of a registered family (:class:`FamilyInfo`)."""
+    return _get(family)
+
+
 def family_parameters(family: str) -> dict[str, Any]:
     """The keyword parameters of a family and their defaults."""
-    builder = _get(family)
+    return _keyword_parameters(_get(family).builder)
+
+
+def _keyword_parameters(builder: BankBuilder) -> dict[str, Any]:
     return {
         name: p.default
         for name, p in inspect.signature(builder).parameters.items()
@@ -48,7 +104,7 @@ def make_bank(family: str, shape: int | tuple[int, ...], **params: Any) -> Filte
     InvalidParameterError
         for a parameter the family does not take, or a value it does not allow.
     """
-    builder = _get(family)
+    builder = _get(family).builder
     allowed = family_parameters(family)
     for name in params:
         if name not in allowed:
@@ -61,7 +117,7 @@ def make_bank(family: str, shape: int | tuple[int, ...], **params: Any) -> Filte
     return builder(_as_shape(shape), **params)
 
 
-def _get(family: str) -> BankBuilder:
+def _get(family: str) -> FamilyInfo:
     try:
         return _FAMILIES[family]
     except KeyError:

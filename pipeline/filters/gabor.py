@@ -7,7 +7,7 @@ import numpy as np
 from ._bank import FilterBank
 from ._build import analytic_bank, one_dimensional, positive_number
 from ._grid import bump, falling, positive_frequencies
-from ._registry import register
+from ._registry import RecalledDecayBase, register
 
 
 def gabor_centres(delta: float, bandwidth: float, spacing: float) -> np.ndarray:
@@ -67,4 +67,9 @@ def make_gabor(
     return analytic_bank(np.sqrt(profiles).astype(complex), lowpass_power, "gabor", params)
 
 
-register("gabor", make_gabor)
+register(
+    "gabor",
+    make_gabor,
+    scale_parameters=("spacing", "bandwidth"),
+    recalled_decay_base=RecalledDecayBase("Weyl-Heisenberg", 1.5),
+)

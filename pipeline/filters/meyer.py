@@ -13,7 +13,7 @@ from ..errors import InvalidParameterError
 from ._bank import FilterBank
 from ._build import analytic_bank, one_dimensional, positive_integer, positive_number
 from ._grid import partition_of_unity, positive_frequencies
-from ._registry import register
+from ._registry import RecalledDecayBase, register
 
 #: Lowest band's lower edge delta, in DFT bins, when the number of scales is chosen automatically.
 MIN_DELTA_BINS = 2.0
@@ -79,4 +79,9 @@ def make_meyer(
     return analytic_bank(np.sqrt(profiles[1:]).astype(complex), lowpass_power, "meyer", params)
 
 
-register("meyer", make_meyer)
+register(
+    "meyer",
+    make_meyer,
+    scale_parameters=("dilation", "scales"),
+    recalled_decay_base=RecalledDecayBase("wavelets", 5.0 / 3.0),
+)

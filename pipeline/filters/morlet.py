@@ -11,7 +11,7 @@ import numpy as np
 from ._bank import FilterBank
 from ._build import analytic_bank, one_dimensional, positive_integer
 from ._grid import positive_frequencies
-from ._registry import register
+from ._registry import RecalledDecayBase, register
 
 
 @dataclass(frozen=True)
@@ -102,4 +102,9 @@ def make_morlet(shape: tuple[int, ...], *, octaves: int = 6, per_octave: int = 1
     return analytic_bank(wavelets.astype(complex), lowpass_power, "morlet", params)
 
 
-register("morlet", make_morlet)
+register(
+    "morlet",
+    make_morlet,
+    scale_parameters=("per_octave", "octaves"),
+    recalled_decay_base=RecalledDecayBase("wavelets", 5.0 / 3.0),
+)

@@ -77,4 +77,4 @@ def make_random(
     return analytic_bank(np.sqrt(profiles[1:]) * phase, lowpass_power, "random", params)
 
 
-register("random", make_random)
+register("random", make_random, scale_parameters=("filters", "delta"))

@@ -7,7 +7,7 @@ import numpy as np
 from ._bank import FilterBank
 from ._build import one_dimensional, positive_integer, positive_number
 from ._grid import absolute_frequencies, partition_of_unity
-from ._registry import register
+from ._registry import RecalledDecayBase, register
 from .meyer import default_scales, meyer_breakpoints
 
 
@@ -41,4 +41,9 @@ def make_real_wavelet(
     return FilterBank(amplitudes[0], amplitudes[1:], "real_wavelet", params).normalised()
 
 
-register("real_wavelet", make_real_wavelet)
+register(
+    "real_wavelet",
+    make_real_wavelet,
+    scale_parameters=("dilation", "scales"),
+    recalled_decay_base=RecalledDecayBase("wavelets", 5.0 / 3.0),
+)
