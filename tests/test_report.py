@@ -31,13 +31,12 @@ from pipeline.report import (
     HTML_FILE,
     FitsMissingError,
     ReportError,
-    bank_info,
-    bank_table,
     build_report,
     default_report_dir,
-    pooled_summary,
 )
 from pipeline.report.page import write_report_files
+from pipeline.report.summaries import bank_info, pooled_summary
+from pipeline.report.tables import bank_table
 from pipeline.store import StoreError, open_results, write_fits
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -19,6 +19,11 @@ from ._style import bank_colour, bottom_legend, wrap
 RATIO_FLOOR = 1e-30
 
 
+def _row_note(ax: Any, where: float, row: float, text: str, **style: Any) -> None:
+    """Grey text in a bank's row, at ``where`` (0: left edge, 1: right edge of the axes)."""
+    ax.text(where, row, text, transform=ax.get_yaxis_transform(), va="center", color="0.3", **style)
+
+
 def _ratio_boxes(ax: Any, summary: xr.Dataset, banks: BankInfo, prefix: str) -> tuple[float, float]:
     """Boxes of ``{prefix}general`` / ``{prefix}exponential`` per bank; the extreme values."""
     q = {float(v): i for i, v in enumerate(summary["quantile"].values)}
@@ -29,28 +34,12 @@ def _ratio_boxes(ax: Any, summary: xr.Dataset, banks: BankInfo, prefix: str) -> 
             values = np.maximum(summary[prefix + name].isel(bank=b).values, RATIO_FLOOR)
             zeros = int(summary[f"zero_{prefix}{name}"].values[b])
             if zeros:  # pruned to nothing: no place on a log axis
-                ax.text(
-                    0.01,
-                    b + offset,
-                    f"{zeros}× 0",
-                    transform=ax.get_yaxis_transform(),
-                    va="center",
-                    fontsize=7,
-                    color="0.3",
-                )
+                _row_note(ax, 0.01, b + offset, f"{zeros}× 0", fontsize=7)
             if not np.isfinite(values).all():
                 if zeros:
                     continue
-                ax.text(
-                    0.99,
-                    b + offset,
-                    f"({'A' if name == 'general' else 'B'}) n/a ",
-                    transform=ax.get_yaxis_transform(),
-                    ha="right",
-                    va="center",
-                    fontsize=8,
-                    color="0.3",
-                )
+                label = f"({'A' if name == 'general' else 'B'}) n/a "
+                _row_note(ax, 0.99, b + offset, label, fontsize=8, ha="right")
                 continue
             smallest = min(smallest, float(values.min()))
             largest = max(largest, float(values.max()))

@@ -37,6 +37,16 @@ def _count_axis(ax: Any, depth: int, top: float) -> None:
     ax.set_ylim(-0.6, max(top * 4.0, linthresh))
 
 
+#: Width of a bar that holds every signal (one epsilon per unit of x).
+FULL_BAR = 0.84
+
+
+def _centred_bars(ax: Any, x: float, rows: Any, shares: Any, **style: Any) -> None:
+    """Horizontal bars at heights ``rows``, centred on ``x``, as wide as their share of signals."""
+    widths = FULL_BAR * np.asarray(shares, dtype=float)
+    ax.barh(rows, widths, left=x - widths / 2, height=0.72, **style)
+
+
 def plot_layers_needed(summary: xr.Dataset, banks: BankInfo, depth: int) -> Figure:
     r"""``layers_needed.png``: empirical layers needed per :math:`\varepsilon`, and worst cases.
 
@@ -65,7 +75,6 @@ def plot_layers_needed(summary: xr.Dataset, banks: BankInfo, depth: int) -> Figu
         [np.ravel(summary["worst_general"].values), np.ravel(summary["worst_exponential"].values)]
     )
     top = float(np.nanmax([depth, *worst[np.isfinite(worst)]]))
-    half = 0.42  # half the width of a bar that holds every signal
     for b, ax in enumerate(axes):
         colour = bank_colour(b)
         part = summary.isel(bank=b)
@@ -73,26 +82,11 @@ def plot_layers_needed(summary: xr.Dataset, banks: BankInfo, depth: int) -> Figu
         for k in range(epsilons.size):
             fraction = part["count"].values[k] / signals
             shown = fraction > 0
-            ax.barh(
-                values[shown],
-                2 * half * fraction[shown],
-                left=x[k] - half * fraction[shown],
-                height=0.72,
-                color=colour,
-                alpha=0.75,
-                lw=0,
-            )
+            _centred_bars(ax, x[k], values[shown], fraction[shown], color=colour, alpha=0.75, lw=0)
             missed = int(part["not_reached"].values[k])
             if missed:
-                share = missed / signals
-                ax.barh(
-                    [depth],
-                    [2 * half * share],
-                    left=x[k] - half * share,
-                    height=0.72,
-                    color="#f4a6a6",
-                    edgecolor="red",
-                    lw=1.0,
+                _centred_bars(
+                    ax, x[k], [depth], [missed / signals], color="#f4a6a6", edgecolor="red", lw=1.0
                 )
                 ax.annotate(
                     f"{missed}",
@@ -110,15 +104,7 @@ def plot_layers_needed(summary: xr.Dataset, banks: BankInfo, depth: int) -> Figu
                 share = (
                     missed if math.isinf(median) else part["count"].sel(value=median).values[k]
                 ) / signals
-                ax.barh(
-                    [row],
-                    [2 * half * share],
-                    left=x[k] - half * share,
-                    height=0.72,
-                    facecolor="none",
-                    edgecolor="k",
-                    lw=1.2,
-                )
+                _centred_bars(ax, x[k], [row], [share], facecolor="none", edgecolor="k", lw=1.2)
         ax.plot(x, part["worst_general"].values, "v", color=WORST_A_COLOUR, ms=7, zorder=4)
         ax.plot(x, part["worst_exponential"].values, "^", color=WORST_B_COLOUR, ms=7, zorder=4)
         ax.axhline(depth - 0.5, color="red", lw=0.8, ls=":")
