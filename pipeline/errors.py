@@ -43,6 +43,17 @@ class BankCoverageError(EnergySweepError):
     """A filter bank leaves some frequency bin uncovered (Littlewood-Paley sum is zero there)."""
 
 
+class FitsMissingError(EnergySweepError):
+    """A store without (complete) decay fits: ``energy-sweep fit STORE`` has to run first.
+
+    The message names the store and the fit variables it lacks.
+    """
+
+
+class ReportError(EnergySweepError):
+    """The report cannot be written to the folder asked for (the message names the folder)."""
+
+
 def _short_repr(value: object, limit: int = 80) -> str:
     text = repr(value)
     if len(text) > limit:

@@ -1,0 +1,197 @@
+"""The report page: one self-contained HTML file, and the atomic writing of the report's files.
+
+The page is a Jinja2 template with autoescaping (every value from the store is escaped by Jinja2;
+the tables come already rendered and escaped by pandas' ``Styler``, :mod:`pipeline.report.tables`),
+inline CSS and the PNGs embedded as base64 data URIs: nothing is fetched from elsewhere.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+from pandas.io.formats.style import Styler
+
+from ..errors import ReportError
+
+__all__ = ["CAPTIONS", "FIGURE_FILES", "HTML_FILE", "render_html", "write_report_files"]
+
+#: The page, and the figures written beside it (also embedded in it), in page order.
+HTML_FILE = "report.html"
+FIGURE_FILES = ("decay.png", "exponents.png", "layers_needed.png", "bound_ratios.png")
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
+       max-width: 1200px; margin: 1.5em auto; padding: 0 1em; color: #222; line-height: 1.4; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { margin-top: 1.8em; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; vertical-align: top; }
+thead th { background: #f3f3f3; text-align: left; } tbody th { text-align: left; font-weight: normal; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+#T_provenance td { font-family: ui-monospace, monospace; font-size: 0.95em; }
+.bad { color: #c00; font-weight: 600; } .ok { color: #276221; } .muted { color: #777; }
+figure { margin: 1em 0 2em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
+figcaption { font-size: 0.9em; color: #444; max-width: 60em; }
+pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
+code { font-size: 0.9em; } .note { max-width: 60em; }
+"""
+
+#: The caption of each figure (HTML: sub- and superscripts).
+CAPTIONS = {
+    "decay.png": Markup(
+        "Energy still propagating after layer n, W<sub>n</sub>/‖f‖², median over signals "
+        "(line) with the 10–90 % band, per bank; bound (A) (docs/theory.md §4) dashed and bound "
+        "(B) (docs/theory.md §6) dotted in the bank's colour (median over signals of "
+        "bound/‖f‖²), the median pruning slack s<sub>n</sub>/‖f‖² as a grey floor where nonzero "
+        "(the true W<sub>n</sub> lies in [W<sub>n</sub>, W<sub>n</sub>+s<sub>n</sub>]), and the "
+        "round-off floor below which the fits ignore a layer."
+    ),
+    "exponents.png": Markup(
+        "Pooled decay per bank (one slope per bank, one intercept per curve): log a of "
+        "W<sub>n</sub> ~ C<sub>i</sub> a<sup>−n</sup> (top) and β of W<sub>n</sub> ~ "
+        "C<sub>i</sub> n<sup>−β</sup> (bottom), against the family's scale parameter. Black: "
+        "all signals with the bootstrap interval (filled where that model is preferred); "
+        "faded: the pool of each signal class; grey bar: the rate bound (B) guarantees, "
+        "log((ρ+1)/(ρ−1)) (docs/theory.md §6), drawn for banks that meet the hypotheses."
+    ),
+    "layers_needed.png": Markup(
+        "Smallest N with Σ<sub>n≤N</sub> F<sub>n</sub> ≥ (1−ε)‖f‖² per bank and ε (feature "
+        "layers n = 0..N): bar width = share of signals that need exactly N, outlined black "
+        "the median; red bar in the row ≥depth: signals that do not get there within the depth, "
+        "with their count; ▼ and ▲: the largest worst-case sufficient N over the signals of "
+        "Theorem A and Theorem B (docs/theory.md §8, L = the signal's essential bandwidth). "
+        "Symlog axis: linear up to just past the depth, logarithmic above."
+    ),
+    "bound_ratios.png": Markup(
+        "Measured W<sub>N</sub> over the bounds, distribution over signals per bank, bound (A) "
+        "plain, (B) hatched. Left: the stored max<sub>N≥1</sub> W<sub>N</sub>/bound<sub>N</sub>; "
+        "above the dashed line at 1 a curve exceeds the bound. At N = 1 bounds (A) and (B) "
+        "coincide (window radius δ), so where the maximum falls at N = 1 both ratios are equal. "
+        "Right: the ratio at the deepest layer, how loose the bounds are there. Banks that fail "
+        "a hypothesis of docs/theory.md §3 are labelled in red (their bounds are not "
+        "guaranteed); the counts of curves flagged over each bound are on the right."
+    ),
+}
+
+_TEMPLATE = """\
+<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>{{ title }}</title><style>{{ css }}</style></head><body>
+<h1>{{ title }}</h1>
+<p class="muted">Energy propagation in deep scattering networks — {{ p.reference }}</p>
+<p>Store <code>{{ p.store }}</code>: {{ p.curves }}; depth {{ p.depth }}, energy budget \
+{{ p.energy_budget }}.</p>
+{% if unexplained %}<p class="bad">{{ unexplained }} curve(s) exceed bound (A) or (B) on banks \
+that meet every hypothesis: this is a bug (see Violations).</p>
+{% endif %}
+<h2>Banks</h2>
+{{ tables.banks }}
+<p class="note muted">δ: high-pass radius (cycles/sample); ρ: largest band-edge ratio; a: derived \
+decay base of bound (B), docs/theory.md §6; pooled fits over all signals with their bootstrap \
+interval (lower, upper); preferred model: smaller pooled residual sum of squares; curves used: \
+curves with enough resolved layers.</p>
+<h2>Figures</h2>
+{% for figure in figures %}
+<figure id="{{ figure.name }}"><img alt="{{ figure.name }}" \
+src="data:image/png;base64,{{ figure.data }}"><figcaption><b>{{ figure.name }}</b>: \
+{{ figure.caption }}</figcaption></figure>
+{% endfor %}
+<h2>Layers needed</h2>
+<p class="note">N with Σ<sub>n≤N</sub> F<sub>n</sub> ≥ (1−ε)‖f‖² (feature layers n = 0..N). Worst \
+cases: the largest sufficient N over the signals of Theorem A and B (docs/theory.md §8, L = the \
+signal's essential bandwidth; n/a where a bank has no δ or no finite a). Measured: observed \
+quantiles over the signals; “≥{{ p.depth }} (not reached)” where the quantile falls on signals \
+that do not reach 1−ε within the depth, counted in the column “not reached”.</p>
+{{ tables.layers }}
+<h2>Violations</h2>
+<p class="note{% if unexplained %} bad{% endif %}">A curve violates a bound when its measured \
+W<sub>N</sub> exceeds it beyond round-off at some N ≥ 1. On a bank that fails a hypothesis this \
+only says which hypothesis matters; an <b>unexplained violation</b> — a flag on a bank that meets \
+every hypothesis (Parseval, analyticity, high-pass) — is a bug in the cascade, the bounds or the \
+bank checks, never a finding.</p>
+{{ tables.violations }}
+<h2>Provenance</h2>
+{{ tables.provenance }}
+<details><summary>config (YAML)</summary><pre>{{ p.config }}</pre></details>
+</body></html>
+"""
+
+_ENVIRONMENT = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+
+
+def render_html(
+    images: Mapping[str, bytes],
+    tables: Mapping[str, Styler],
+    provenance: Mapping[str, Any],
+    unexplained: int,
+) -> str:
+    """The self-contained page: inline CSS, the PNGs as base64 data URIs, escaped text.
+
+    Parameters
+    ----------
+    images
+        PNG bytes by file name, shown in :data:`FIGURE_FILES` order.
+    tables
+        ``banks``, ``layers``, ``violations``, ``provenance``: the Stylers of
+        :mod:`pipeline.report.tables` (their HTML escapes every text cell).
+    provenance
+        :func:`pipeline.report.summaries.provenance` (its text is escaped here).
+    unexplained
+        flagged violations on banks that meet every hypothesis (a warning heads the page).
+    """
+    figures = [
+        {
+            "name": name,
+            "data": base64.b64encode(images[name]).decode("ascii"),
+            "caption": CAPTIONS.get(name, ""),
+        }
+        for name in FIGURE_FILES
+        if name in images
+    ]
+    return _ENVIRONMENT.from_string(_TEMPLATE).render(
+        title=str(provenance.get("title") or "energy-sweep report"),
+        css=Markup(_CSS),
+        p=provenance,
+        unexplained=unexplained,
+        figures=figures,
+        tables={name: Markup(styler.to_html()) for name, styler in tables.items()},
+    )
+
+
+def write_report_files(out_dir: Path, images: Mapping[str, bytes], page: bytes) -> Path:
+    """Write the PNGs, then the page, each under a temporary name renamed into place.
+
+    Returns
+    -------
+    pathlib.Path
+        the page, ``out_dir / HTML_FILE``.
+
+    Raises
+    ------
+    ReportError
+        when a file cannot be written; a folder this call created is removed again if empty.
+    """
+    created = not out_dir.exists()
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, data in [*images.items(), (HTML_FILE, page)]:
+            target = out_dir / name
+            staging = out_dir / f".{name}.tmp-{uuid.uuid4().hex[:12]}"
+            try:
+                staging.write_bytes(data)
+                os.replace(staging, target)
+            finally:
+                staging.unlink(missing_ok=True)
+    except OSError as error:
+        if created and out_dir.is_dir() and not any(out_dir.iterdir()):
+            out_dir.rmdir()
+        raise ReportError(
+            f"cannot write the report to {out_dir}: {type(error).__name__}: {error}"
+        ) from error
+    return out_dir / HTML_FILE
