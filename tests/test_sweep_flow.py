@@ -16,9 +16,8 @@ from typer.testing import CliRunner
 
 from pipeline.cascade import propagate
 from pipeline.cli import app
-from pipeline.config import load_config
 from pipeline.store import clear_unit, completed_units
-from pipeline.work import bank_for
+from pipeline.sweep import bank_for, load_config
 
 pytestmark = pytest.mark.slow
 
