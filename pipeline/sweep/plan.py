@@ -78,7 +78,7 @@ class SweepPlan:
 
     def work_units(self) -> list[WorkUnit]:
         """Every (bank, chunk) pair, bank-major: ``len(bank_table()) * len(signal_chunks())``."""
-        return work_units(len(self.banks), self.n_signals, self.spec.chunk)
+        return work_units(len(self.banks), self.n_signals, self.spec.chunk, self.spec.shape)
 
     # ----------------------------------------------------------------------------------------
     # signals
@@ -174,8 +174,12 @@ class SweepPlan:
         Raises
         ------
         InvalidParameterError
-            For a bank index or row range outside the sweep.
+            For a bank index, row range or grid that is not the sweep's.
         """
+        if tuple(unit.shape) != self.spec.shape:
+            raise InvalidParameterError(
+                "unit.shape", unit.shape, f"must be the sweep's shape {self.spec.shape}"
+            )
         if not 0 <= unit.bank < len(self.banks):
             raise InvalidParameterError(
                 "unit.bank", unit.bank, f"must lie in [0, {len(self.banks)})"

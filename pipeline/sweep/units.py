@@ -9,12 +9,13 @@ __all__ = ["WorkUnit", "signal_chunks", "work_units"]
 
 class WorkUnit(NamedTuple):
     """One task: bank ``bank`` (index into the bank table) on rows ``[start, stop)`` of the
-    concatenated signal axis, which form chunk ``chunk``. The grid is the sweep's ``shape``."""
+    concatenated signal axis, which form chunk ``chunk``, each row on the grid ``shape``."""
 
     bank: int
     chunk: int
     start: int
     stop: int
+    shape: tuple[int, ...]
 
 
 def signal_chunks(n_signals: int, chunk: int) -> list[tuple[int, int]]:
@@ -29,18 +30,17 @@ def signal_chunks(n_signals: int, chunk: int) -> list[tuple[int, int]]:
     return [(start, min(start + chunk, n_signals)) for start in range(0, n_signals, chunk)]
 
 
-def work_units(n_banks: int, n_signals: int, chunk: int) -> list[WorkUnit]:
+def work_units(n_banks: int, n_signals: int, chunk: int, shape: tuple[int, ...]) -> list[WorkUnit]:
     """Every (bank, chunk) pair, bank-major (all chunks of bank 0 first).
 
     Examples
     --------
-    >>> work_units(2, 5, 4)
-    [WorkUnit(bank=0, chunk=0, start=0, stop=4), WorkUnit(bank=0, chunk=1, start=4, stop=5), \
-WorkUnit(bank=1, chunk=0, start=0, stop=4), WorkUnit(bank=1, chunk=1, start=4, stop=5)]
+    >>> [tuple(u) for u in work_units(2, 5, 4, (64,))]
+    [(0, 0, 0, 4, (64,)), (0, 1, 4, 5, (64,)), (1, 0, 0, 4, (64,)), (1, 1, 4, 5, (64,))]
     """
     chunks = signal_chunks(n_signals, chunk)
     return [
-        WorkUnit(bank, index, start, stop)
+        WorkUnit(bank, index, start, stop, tuple(shape))
         for bank in range(n_banks)
         for index, (start, stop) in enumerate(chunks)
     ]
