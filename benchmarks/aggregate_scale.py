@@ -48,8 +48,8 @@ CHUNK = 5000
 def make_store(folder: Path, n_signals: int) -> Path:
     """A store of ``n_signals`` x 10 banks, depth 8, written unit by unit with synthetic curves."""
     from flows.sweep import prepare_store
-    from pipeline.config import load_config
     from pipeline.store import write_unit
+    from pipeline.sweep import load_config
 
     quarter = n_signals // 4
     spec = {

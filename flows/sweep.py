@@ -1,7 +1,7 @@
 """The sweep flow: config -> store schema -> missing units fanned out to Dask -> summary.
 
 Prefect orchestrates (flow, tasks, retries, logs); the units themselves run as plain Dask tasks
-(:func:`pipeline.work.compute_unit`), so Dask workers never need a Prefect API: a Prefect task
+(:func:`pipeline.sweep.compute_unit`), so Dask workers never need a Prefect API: a Prefect task
 inside a worker process would cost 0.3-0.6 s each and, in serverless mode, a temporary server per
 worker. Measured here: raw Dask work costs 5-9 ms per unit.
 """
@@ -20,11 +20,8 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.cluster import dask_client
-from pipeline import PAPER_REFERENCE, __version__
-from pipeline.cascade import VARIABLE_ATTRS
-from pipeline.config import SweepConfig, WorkUnit, load_config
-from pipeline.store import completed_units, create_store
-from pipeline.work import compute_unit
+from pipeline.store import completed_units
+from pipeline.sweep import SweepConfig, WorkUnit, compute_unit, create_sweep_store, load_config
 
 #: Times Dask re-runs a unit that raised before it is reported as failed.
 UNIT_RETRIES = 2
@@ -33,29 +30,7 @@ UNIT_RETRIES = 2
 @task(name="prepare-store", cache_policy=NO_CACHE)
 def prepare_store(config: SweepConfig, overwrite: bool = False) -> str:
     """Create the store's whole schema once (or check that an existing one matches)."""
-    create_store(
-        config.store,
-        n_signals=config.n_signals,
-        chunk=config.chunk,
-        depth=config.depth,
-        bank_coords=config.bank_coords(),
-        signal_coords=config.signal_coords(),
-        attrs={
-            "title": f"energy-sweep: {config.name}",
-            "reference": PAPER_REFERENCE,
-            "config": config.canonical_text(),
-            "computation_hash": config.computation_hash(),
-            "package_version": __version__,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "energy_units": "sum of squared samples",
-            "depth": config.depth,
-            "energy_budget": config.energy_budget,
-            "dtype": config.dtype,
-        },
-        variable_attrs=VARIABLE_ATTRS,
-        overwrite=overwrite,
-    )
-    return config.store
+    return create_sweep_store(config, overwrite=overwrite)
 
 
 @task(name="plan-units", cache_policy=NO_CACHE)

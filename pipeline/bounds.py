@@ -34,8 +34,8 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from .config import SweepConfig
 from .filters import make_bank
+from .sweep import SweepConfig
 from .theory import (
     alpha,
     band_ratio,

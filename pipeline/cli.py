@@ -118,7 +118,7 @@ def run(
     overwrite: Annotated[bool, typer.Option(help="Recreate the store from scratch.")] = False,
 ) -> None:
     """Run a sweep: Prefect flow, units on Dask, energies into a Zarr store (resumable)."""
-    from .config import load_config
+    from .sweep import load_config
 
     try:
         # validate everything before starting Prefect or Dask, so bad input touches nothing

@@ -39,6 +39,32 @@ class UnknownFamilyError(InvalidParameterError):
     """A filter family name that is not registered."""
 
 
+class ConfigError(EnergySweepError):
+    """A sweep spec that cannot be run: a one-line message naming the field, value and rule.
+
+    Parameters
+    ----------
+    message
+        The whole message, one line (newlines are replaced by spaces).
+    field
+        The field path (``"banks[1].params.dilation"``), when one field is at fault.
+
+    Examples
+    --------
+    >>> str(ConfigError.for_field("depth", 0, "must be an integer >= 1"))
+    'depth = 0: must be an integer >= 1'
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(" ".join(str(message).split()))
+
+    @classmethod
+    def for_field(cls, path: str, value: object, allowed: str) -> ConfigError:
+        """``"{path} = {value!r}: {allowed}"``, the message of one bad field."""
+        return cls(f"{path} = {_short_repr(value)}: {allowed}", field=path)
+
+
 class BankCoverageError(EnergySweepError):
     """A filter bank leaves some frequency bin uncovered (Littlewood-Paley sum is zero there)."""
 

@@ -40,10 +40,10 @@ from numpy.typing import NDArray
 
 from .bounds import worst_case_layers as stored_worst_case_layers
 from .cascade import propagate
-from .config import SweepConfig
 from .errors import InvalidParameterError
 from .filters import FilterBank, family_info, make_bank
 from .store import StoreError, open_results
+from .sweep import SweepConfig
 from .theory import (
     band_ratio,
     decay_base_from_band_ratio,

@@ -7,7 +7,10 @@ One Zarr (format 3) store per sweep, opened by users with ``xarray.open_zarr(pat
   index coordinate (``0..n-1`` unless the caller gives its own);
 - ``propagated_energy``, ``feature_energy``, ``pruned_slack`` (float64, NaN until written) and
   ``paths`` (int64, 0 until written) over ``(signal, bank, layer)``; ``input_energy`` (float64)
-  over ``signal``; per-variable ``long_name``/``description``/``units`` attributes;
+  over ``signal``; when the store is made with frequency radii, ``radial_power`` (float64)
+  over ``(signal, frequency_radius)``, each signal's power spectrum summed over the bins of one
+  frequency radius (:func:`pipeline.spectra.radial_power`); per-variable
+  ``long_name``/``description``/``units`` attributes;
 - the caller's coordinates on ``bank`` (family, parameters, bank hash) and on ``signal``
   (dataset, class, seed, ...), text as variable-length UTF-8 strings;
 - chunks ``(chunk, 1, depth + 1)``: a work unit (one bank, one signal chunk) owns exactly its
@@ -21,9 +24,9 @@ its own region with :func:`write_unit` (``to_zarr(region=..., mode="r+")``), whi
 metadata, so concurrent units never write the same file. A unit's record is written only after
 its data; completion is never inferred from the data.
 
-``input_energy`` depends only on the signals, so every bank's unit of one chunk computes the same
-values; only the unit of bank 0 writes it (two writers on one chunk could race). Its chunk is
-therefore filled exactly when unit ``(0, chunk)`` is.
+``input_energy`` and ``radial_power`` depend only on the signals, so every bank's unit of one chunk
+computes the same values; only the unit of bank 0 writes them (two writers on one chunk could
+race). Their chunks are therefore filled exactly when unit ``(0, chunk)`` is.
 """
 
 from __future__ import annotations
@@ -57,6 +60,10 @@ LAYER_VARIABLES = ENERGY_VARIABLES + COUNT_VARIABLES
 #: Float variable over (signal,), written by the units of bank 0 only.
 SIGNAL_VARIABLES = ("input_energy",)
 DATA_VARIABLES = LAYER_VARIABLES + SIGNAL_VARIABLES
+#: Float variable over (signal, frequency_radius), present when the store is made with radii;
+#: written by the units of bank 0 only.
+SPECTRUM_VARIABLE = "radial_power"
+SPECTRUM_DIMS = ("signal", "frequency_radius")
 
 UNITS_GROUP = "units"
 RECORD_ARRAY = "unit_hash"
@@ -84,6 +91,7 @@ class _Layout:
     n_banks: int
     depth: int
     chunk: int
+    n_radii: int = 0  # frequency radii of radial_power; 0 if the store has none
 
     @property
     def n_chunks(self) -> int:
@@ -109,6 +117,7 @@ def create_store(
     signal_coords: Mapping[str, Any],
     attrs: Mapping[str, Any],
     variable_attrs: Mapping[str, Mapping[str, str]],
+    frequency_radius: Any = None,
     overwrite: bool = False,
 ) -> None:
     """Write the whole schema of a sweep's store, with no data (phase 1 of two).
@@ -138,6 +147,9 @@ def create_store(
     variable_attrs
         attributes per variable name, e.g. :data:`pipeline.cascade.VARIABLE_ATTRS`; names that
         are not variables or coordinates of the store are ignored.
+    frequency_radius
+        1-D increasing float64 radii (:func:`pipeline.spectra.frequency_radii`): the store then
+        holds ``radial_power`` over ``(signal, frequency_radius)``. None: no spectrum.
     overwrite
         replace an existing store (only a Zarr store: a non-empty directory that is not one is
         never deleted).
@@ -163,7 +175,10 @@ def create_store(
     banks = _coordinate_table("bank_coords", bank_coords, "bank", length=None)
     n_banks = len(next(iter(banks.values())))
     signals = _coordinate_table("signal_coords", signal_coords, "signal", length=n_signals)
-    layout = _Layout(n_signals=n_signals, n_banks=n_banks, depth=depth, chunk=chunk)
+    radii = _radii(frequency_radius)
+    layout = _Layout(
+        n_signals=n_signals, n_banks=n_banks, depth=depth, chunk=chunk, n_radii=radii.size
+    )
     target = Path(os.fspath(path))
     if target.exists() and not _is_empty_dir(target):
         if not overwrite:
@@ -174,7 +189,7 @@ def create_store(
                 f"{target} exists and is not a Zarr store: refusing to overwrite it, "
                 "choose a new --store"
             )
-    template = _template(layout, banks, signals, attrs, variable_attrs)
+    template = _template(layout, banks, signals, attrs, variable_attrs, radii)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:12]}")
     try:
@@ -195,6 +210,7 @@ def _template(
     signals: dict[str, np.ndarray],
     attrs: Mapping[str, Any],
     variable_attrs: Mapping[str, Mapping[str, str]],
+    radii: np.ndarray,
 ) -> xr.Dataset:
     """The lazy Dataset whose metadata is the store's schema (its data is never computed).
 
@@ -215,6 +231,13 @@ def _template(
         "bank": np.arange(layout.n_banks),
         "layer": np.arange(layout.depth + 1),
     }
+    if layout.n_radii:
+        spectrum = (layout.n_signals, layout.n_radii)
+        data[SPECTRUM_VARIABLE] = (
+            SPECTRUM_DIMS,
+            da.full(spectrum, np.nan, dtype=np.float64, chunks=spectrum),
+        )
+        coords["frequency_radius"] = radii
     coords.update({name: ("bank", values) for name, values in banks.items()})
     coords.update({name: ("signal", values) for name, values in signals.items()})
     template = xr.Dataset(data, coords=coords, attrs=dict(attrs))
@@ -230,6 +253,8 @@ def _write_schema(staging: Path, template: xr.Dataset, layout: _Layout) -> None:
     chunks = (layout.chunk, 1, layout.depth + 1)
     encoding = {name: {"chunks": chunks} for name in LAYER_VARIABLES}
     encoding.update({name: {"chunks": chunks[:1]} for name in SIGNAL_VARIABLES})
+    if layout.n_radii:
+        encoding[SPECTRUM_VARIABLE] = {"chunks": (layout.chunk, layout.n_radii)}
     # compute=False: the returned delayed write of the NaN/0 data is dropped on purpose
     template.to_zarr(
         staging, mode="w-", compute=False, consolidated=False, encoding=encoding, zarr_format=3
@@ -299,7 +324,7 @@ def _check_compatible(
         raise StoreMismatchError(f"{error}: {_RECOVERY}") from error
     differences = [
         f"{name}={getattr(stored_layout, name)} (asked {getattr(layout, name)})"
-        for name in ("n_signals", "n_banks", "depth", "chunk")
+        for name in ("n_signals", "n_banks", "depth", "chunk", "n_radii")
         if getattr(stored_layout, name) != getattr(layout, name)
     ]
     stored_hash, asked_hash = stored.attrs.get("computation_hash"), attrs.get("computation_hash")
@@ -385,7 +410,8 @@ def write_unit(
     result
         :func:`pipeline.cascade.propagate` output for those signals: ``propagated_energy``,
         ``feature_energy``, ``pruned_slack``, ``paths`` over ``(signal, layer)`` with
-        ``stop - start`` signals and ``depth + 1`` layers, ``input_energy`` over ``signal``.
+        ``stop - start`` signals and ``depth + 1`` layers, ``input_energy`` over ``signal``;
+        and ``radial_power`` over ``(signal, frequency_radius)`` if the store holds it.
         Its coordinates and attributes are not written (the schema has them).
     unit_hash
         the unit's record, an integer in ``[1, 2**63 - 1]`` (the hash of the settings it was
@@ -425,6 +451,8 @@ def write_unit(
         "bank": slice(bank, bank + 1),
         "layer": slice(0, layout.depth + 1),
     }
+    if SPECTRUM_VARIABLE in region_data:
+        region["frequency_radius"] = slice(0, layout.n_radii)
     try:
         records = _records(path, mode="r+")
         if int(records[bank, chunk_index]) not in (0, int(unit_hash)):
@@ -470,7 +498,46 @@ def _region_dataset(
             variables[name] = (DIMS, values[:, np.newaxis, :])
         elif with_input:
             variables[name] = (dims, values)
+    if with_input and layout.n_radii:
+        variables[SPECTRUM_VARIABLE] = (SPECTRUM_DIMS, _spectrum(result, layout, n_signals, unit))
     return xr.Dataset(variables)
+
+
+def _spectrum(result: xr.Dataset, layout: _Layout, n_signals: int, unit: str) -> np.ndarray:
+    """The result's ``radial_power`` as ``(signal, frequency_radius)`` float64, checked."""
+    if SPECTRUM_VARIABLE not in result.data_vars:
+        raise StoreError(f"{unit}: result lacks the variable {SPECTRUM_VARIABLE}")
+    variable = result[SPECTRUM_VARIABLE]
+    shape = (n_signals, layout.n_radii)
+    if set(variable.dims) != set(SPECTRUM_DIMS) or variable.dtype.kind not in "iuf":
+        raise StoreError(
+            f"{unit}: result variable {SPECTRUM_VARIABLE} has dims {variable.dims} and dtype "
+            f"{variable.dtype}; allowed: dims {SPECTRUM_DIMS}, real values"
+        )
+    values = np.asarray(variable.transpose(*SPECTRUM_DIMS).values, dtype=np.float64)
+    if values.shape != shape:
+        raise StoreError(
+            f"{unit}: result variable {SPECTRUM_VARIABLE} has shape {values.shape}; the store's "
+            f"region needs {shape}"
+        )
+    return values
+
+
+def _radii(values: Any) -> np.ndarray:
+    """Frequency radii: None -> empty; else 1-D, finite, strictly increasing float64."""
+    if values is None:
+        return np.empty(0)
+    radii = np.asarray(values, dtype=np.float64)
+    if (
+        radii.ndim != 1
+        or radii.size == 0
+        or not np.all(np.isfinite(radii))
+        or np.any(np.diff(radii) <= 0)
+    ):
+        raise InvalidParameterError(
+            "frequency_radius", values, "must be a non-empty, strictly increasing 1-D array"
+        )
+    return radii
 
 
 def completed_units(
@@ -628,8 +695,13 @@ def _read_layout(path: StorePath) -> _Layout:
         )
     reference = arrays[LAYER_VARIABLES[0]]
     n_signals, n_banks, layers = reference.shape
+    spectrum = root.get(SPECTRUM_VARIABLE)
     layout = _Layout(
-        n_signals=n_signals, n_banks=n_banks, depth=layers - 1, chunk=reference.chunks[0]
+        n_signals=n_signals,
+        n_banks=n_banks,
+        depth=layers - 1,
+        chunk=reference.chunks[0],
+        n_radii=spectrum.shape[1] if isinstance(spectrum, zarr.Array) else 0,
     )
     if any(arrays[name].shape != reference.shape for name in LAYER_VARIABLES) or arrays[
         RECORD_PATH

@@ -68,8 +68,7 @@ def build_store(config_path) -> str:
     """A real sweep store from a config file, built in this process without a Prefect server:
     the flow's own schema task (its plain function) and every work unit, as the flow runs them."""
     from flows.sweep import prepare_store
-    from pipeline.config import load_config
-    from pipeline.work import compute_unit
+    from pipeline.sweep import compute_unit, load_config
 
     config = load_config(config_path)
     prepare_store.fn(config, overwrite=True)

@@ -12,8 +12,8 @@ from conftest import SYNTHETIC_SIGNAL_GROUPS, build_store
 
 from pipeline.aggregate import bank_labels
 from pipeline.bounds import bank_facts, compare_bounds, worst_case_layers
-from pipeline.config import load_config
 from pipeline.store import open_results
+from pipeline.sweep import bank_for, load_config
 from pipeline.theory import (
     band_ratio,
     bound_exponential,
@@ -23,7 +23,6 @@ from pipeline.theory import (
     layers_needed_general,
     signal_bandwidth,
 )
-from pipeline.work import bank_for
 
 BANKS = [
     {"family": "meyer", "params": {"dilation": [1.5, 2.0, 3.0]}},

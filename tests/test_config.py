@@ -1,5 +1,6 @@
-"""Tests of pipeline.config: the bundled specs, expansion into banks and work units, signal loading
-by range, the hashes that decide what is stale, overrides, files as signals, and one-line errors."""
+"""Tests of pipeline.sweep: the bundled specs, pure validation and the explicit resolve step,
+expansion into banks and work units, signal loading by range, n-d shapes, the hashes that decide
+what is stale, overrides, files as signals, and one-line errors."""
 
 from __future__ import annotations
 
@@ -15,20 +16,10 @@ import xarray as xr
 import yaml
 
 import pipeline
-from pipeline.config import (
-    AddressCluster,
-    BankEntry,
-    ConfigError,
-    KubernetesCluster,
-    LocalCluster,
-    SlurmCluster,
-    SweepConfig,
-    WorkUnit,
-    config_schema,
-    load_config,
-)
-from pipeline.errors import EnergySweepError
+from pipeline.errors import ConfigError, EnergySweepError
 from pipeline.signals import make_signals
+from pipeline.sweep import BankEntry, SweepConfig, WorkUnit, load_config, resolve
+from pipeline.sweep.sources import resolve_source
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 
@@ -78,9 +69,9 @@ def small(tmp_path: Path) -> SweepConfig:
 
 def test_quickstart_validates() -> None:
     cfg = load_config(CONFIGS / "quickstart.yaml")
-    assert cfg.length == 1024
+    assert cfg.length == 1024 and cfg.shape == (1024,)
     assert cfg.store == "results/quickstart.zarr"
-    assert cfg.cluster == LocalCluster(workers=2, threads_per_worker=1)
+    assert cfg.cluster == {"kind": "local", "workers": 2, "threads_per_worker": 1}
     assert [e.family for e in cfg.bank_table()] == [
         "meyer",
         "gabor",
@@ -116,18 +107,23 @@ def test_paper_sweep_validates() -> None:
     assert np.unique(cfg.bank_coords()["bank_hash"]).size == len(families)
 
 
-def test_schema_file_is_current() -> None:
-    on_disk = json.loads((CONFIGS / "sweep.schema.json").read_text())
-    assert on_disk == config_schema(), (
-        'configs/sweep.schema.json is stale; regenerate it with: python -c "from pipeline.config '
-        "import _dump_schema; open('configs/sweep.schema.json','w').write(_dump_schema())\""
-    )
+def test_validation_is_pure_and_resolve_is_explicit(tmp_path: Path) -> None:
+    """model_validate reads no file and builds no bank; resolve does both, once."""
+    group = {"kind": "file", "path": str(tmp_path / "later.npy")}
+    spec_only = SweepConfig.model_validate(spec(signals=[group]))  # the file does not exist yet
+    assert spec_only.signals[0].count is None  # nothing resolved into the model
+    with pytest.raises(ConfigError, match=r"^signals\[0\]\.path = .*: file not found"):
+        resolve(spec_only)
+    np.save(tmp_path / "later.npy", np.ones((3, 256)))
+    plan = resolve(spec_only)
+    assert plan.n_signals == 3 and plan.sources[0].count == 3
+    assert spec_only.signals[0].count is None  # resolve does not change the spec
+    assert spec_only.plan.n_signals == 3  # the spec resolves on first use
 
 
-def test_schema_describes_the_spec() -> None:
-    schema = config_schema()
-    assert set(schema["required"]) == {"name", "length", "signals", "banks", "depth", "store"}
-    assert schema["additionalProperties"] is False
+def test_spec_is_frozen(small: SweepConfig) -> None:
+    with pytest.raises(ValueError, match="frozen"):
+        small.depth = 9  # type: ignore[misc]
 
 
 # --------------------------------------------------------------------------------------------
@@ -224,7 +220,7 @@ def test_chunks_cover_the_signal_axis(tmp_path: Path, chunk: int) -> None:
     assert 1 <= chunks[-1][1] - chunks[-1][0] <= chunk
     units = cfg.work_units()
     assert len(units) == len(cfg.bank_table()) * len(chunks)
-    assert units[0] == WorkUnit(0, 0, *chunks[0])
+    assert units[0] == WorkUnit(0, 0, *chunks[0], (256,))
     assert {(u.bank, u.chunk) for u in units} == {
         (b, c) for b in range(len(cfg.bank_table())) for c in range(len(chunks))
     }
@@ -253,7 +249,8 @@ def test_load_signals_matches_the_generators(small: SweepConfig) -> None:
     np.testing.assert_array_equal(full.values[2:7], white.values)
     sob = make_signals("sobolev", count=3, length=256, seed=200, s=1.0)
     np.testing.assert_array_equal(full.values[11:14], sob.values)
-    assert full.seed.values.tolist() == [-1, -1, 0, 1, 2, 3, 4, 100, 101, 102, 103, 200, 201, 202]
+    assert full.seed.values.tolist() == [-1, -1, 0, 0, 0, 0, 0, 100, 100, 100, 100, 200, 200, 200]
+    assert full.seed_row.values.tolist() == [-1, -1, 0, 1, 2, 3, 4, 0, 1, 2, 3, 0, 1, 2]
 
 
 def test_signal_coords_match_load_signals(small: SweepConfig) -> None:
@@ -286,6 +283,63 @@ def test_spec_survives_pickling(small: SweepConfig) -> None:
     assert clone.computation_hash() == small.computation_hash()
     assert clone.load_signals(3, 9).identical(small.load_signals(3, 9))
     assert clone.bank_table() == small.bank_table()
+
+
+def test_length_is_the_1d_shape(tmp_path: Path) -> None:
+    """``length: N`` and ``shape: [N]`` are one spec: same rows, units and hashes."""
+    by_length = load_config(write(tmp_path, spec(), "a.yaml"))
+    by_shape = load_config(write(tmp_path, _shaped([256]), "b.yaml"))
+    assert by_length == by_shape and by_shape.length == 256 and by_shape.ndim == 1
+    assert by_length.computation_hash() == by_shape.computation_hash()
+    assert by_length.work_units() == by_shape.work_units()
+    assert all(unit.shape == (256,) for unit in by_shape.work_units())
+    assert by_length.load_signals(0, 14).identical(by_shape.load_signals(0, 14))
+    assert "shape:\n- 256\n" in by_length.canonical_text()
+
+
+def test_two_dimensional_sources(tmp_path: Path) -> None:
+    """A 2-D spec validates; its generator and file groups give (rows, N1, N2) arrays."""
+    images = np.random.default_rng(4).standard_normal((5, 16, 12))
+    np.save(tmp_path / "images.npy", images)
+    signals = [
+        {"kind": "white_noise", "count": 3, "seed": 0},
+        {"kind": "file", "path": str(tmp_path / "images.npy"), "count": 4},
+    ]
+    two_d = SweepConfig.model_validate(_shaped([16, 12], signals=signals))
+    assert two_d.shape == (16, 12) and two_d.ndim == 2
+    with pytest.raises(EnergySweepError, match="undefined for shape"):
+        two_d.length  # noqa: B018
+    sources = [
+        resolve_source(i, group, two_d.shape, offset)
+        for i, (group, offset) in enumerate(zip(two_d.signals, (0, 3), strict=True))
+    ]
+    noise, noise_coords = sources[0].rows(two_d.shape, 1, 3)
+    assert noise.shape == (2, 16, 12)
+    np.testing.assert_array_equal(
+        noise, make_signals("white_noise", count=3, shape=(16, 12), seed=0).values[1:]
+    )
+    assert noise_coords["seed_row"].tolist() == [1, 2]
+    rows, coords = sources[1].rows(two_d.shape, 1, 4)
+    np.testing.assert_array_equal(rows, images[1:4])
+    assert coords["file_row"].tolist() == [1.0, 2.0, 3.0]
+    # the 1-D families refuse the grid at resolve, in one line
+    message = _error(tmp_path, _shaped([16, 12], signals=signals))
+    assert message.startswith("shape = (16, 12): family 'meyer' is defined on 1-D grids only")
+    assert message.endswith("(in banks[0])")
+
+
+def test_file_groups_must_match_the_grid(tmp_path: Path) -> None:
+    np.save(tmp_path / "images.npy", np.zeros((3, 16, 8)))
+    group = {"kind": "file", "path": str(tmp_path / "images.npy")}
+    message = _error(tmp_path, _shaped([16, 12], signals=[group]))
+    assert "rows have shape [16, 8]; they must have shape [16, 12]" in message
+    message = _error(tmp_path, _signals(group))
+    assert "must hold a 2-D array (rows, length), not shape (3, 16, 8)" in message
+    np.save(tmp_path / "rows.npy", np.zeros((3, 16)))
+    message = _error(
+        tmp_path, _shaped([16, 12], signals=[{**group, "path": str(tmp_path / "rows.npy")}])
+    )
+    assert "must hold a 3-D array (rows, N1, N2), not shape (3, 16)" in message
 
 
 # --------------------------------------------------------------------------------------------
@@ -349,14 +403,14 @@ def test_hashes_change_with_the_computation(tmp_path: Path, changes: dict) -> No
     other = _changed(tmp_path, "other", **changes)
     assert other.computation_hash() != base.computation_hash()
     for unit in base.work_units():
-        assert other.unit_hash(unit) != base.unit_hash(unit)
+        assert other.unit_hash(unit._replace(shape=other.shape)) != base.unit_hash(unit)
 
 
 def test_chunk_changes_computation_hash_only(tmp_path: Path) -> None:
     base = _changed(tmp_path, "base")
     other = _changed(tmp_path, "other", chunk=7)
     assert other.computation_hash() != base.computation_hash()
-    unit = WorkUnit(0, 0, 0, 4)  # the same rows and bank: the same numbers
+    unit = WorkUnit(0, 0, 0, 4, (256,))  # the same rows and bank: the same numbers
     assert other.unit_hash(unit) == base.unit_hash(unit)
 
 
@@ -414,22 +468,22 @@ def test_overrides(tmp_path: Path) -> None:
     path = write(tmp_path, spec())
     cfg = load_config(path, store="elsewhere.zarr", workers=6)
     assert cfg.store == "elsewhere.zarr"
-    assert cfg.cluster == LocalCluster(workers=6)
+    assert cfg.cluster == {"kind": "local", "workers": 6}
     cfg = load_config(path, scheduler="tcp://127.0.0.1:8786")
-    assert cfg.cluster == AddressCluster(kind="address", address="tcp://127.0.0.1:8786")
+    assert cfg.cluster == {"kind": "address", "address": "tcp://127.0.0.1:8786"}
     cfg = load_config(path, depth=5, chunk=2, store=None, workers=None)
     assert (cfg.depth, cfg.chunk, cfg.store) == (5, 2, "results/small.zarr")
-    assert load_config(path).cluster == LocalCluster()
+    assert load_config(path).cluster == {"kind": "local"}
+    assert load_config(path, length=128).shape == (128,)
 
 
 def test_workers_override_per_cluster_kind(tmp_path: Path) -> None:
     slurm = {"kind": "slurm", "cores": 4, "memory": "8GB", "walltime": "01:00:00", "jobs": 2}
     cfg = load_config(write(tmp_path, spec(cluster=slurm)), workers=10)
-    assert isinstance(cfg.cluster, SlurmCluster) and cfg.cluster.jobs == 10
+    assert cfg.cluster == {**slurm, "jobs": 10}
     kube = {"kind": "kubernetes", "image": "energy-sweep:latest", "workers": 3}
     cfg = load_config(write(tmp_path, spec(cluster=kube), "k.yaml"), workers=8)
-    assert isinstance(cfg.cluster, KubernetesCluster) and cfg.cluster.workers == 8
-    assert cfg.cluster.namespace == "default"
+    assert cfg.cluster == {**kube, "workers": 8}
     address = {"kind": "address", "address": "tcp://h:8786"}
     with pytest.raises(ConfigError, match=r"^workers = 4: "):
         load_config(write(tmp_path, spec(cluster=address), "a.yaml"), workers=4)
@@ -441,9 +495,13 @@ def test_workers_override_per_cluster_kind(tmp_path: Path) -> None:
         load_config(write(tmp_path, spec(), "d.yaml"), depth=0)
 
 
-def test_cluster_without_kind_is_local(tmp_path: Path) -> None:
+def test_cluster_is_a_mapping_without_kind_local(tmp_path: Path) -> None:
+    """Only ``kind`` is checked here; the backends (flows.clusters) check their own fields."""
     cfg = load_config(write(tmp_path, spec(cluster={"workers": 3, "memory_limit": "2GiB"})))
-    assert cfg.cluster == LocalCluster(workers=3, memory_limit="2GiB")
+    assert cfg.cluster == {"kind": "local", "workers": 3, "memory_limit": "2GiB"}
+    other = load_config(write(tmp_path, spec(cluster={"kind": "pbs", "queue": "q"}), "b.yaml"))
+    assert other.cluster["kind"] == "pbs"
+    assert other.computation_hash() == cfg.computation_hash()
 
 
 def test_yaml_exponent_without_dot_is_a_number(tmp_path: Path) -> None:
@@ -466,7 +524,8 @@ def test_npy_group(tmp_path: Path) -> None:
         {"kind": "file", "path": str(tmp_path / "rows.npy")},
     ]
     cfg = load_config(write(tmp_path, spec(signals=signals)))
-    assert cfg.signals[1].count == 6  # default: every row
+    assert cfg.signals[1].count is None  # the spec is as written
+    assert cfg.plan.sources[1].count == 6  # resolved: every row
     assert cfg.n_signals == 9
     full = cfg.load_signals(0, 9)
     np.testing.assert_array_equal(full.values[3:], rows)
@@ -544,26 +603,29 @@ def _banks(*grids: dict) -> dict[str, Any]:
     return spec(banks=list(grids))
 
 
+def _shaped(shape: list[int], **changes: Any) -> dict[str, Any]:
+    """BASE on the grid ``shape`` (``shape:`` instead of ``length:``)."""
+    data = spec(**changes)
+    del data["length"]
+    return {**data, "shape": shape}
+
+
 BAD: dict[str, tuple[dict[str, Any], str]] = {
-    "unknown top-level key": (spec(layers=3), "layers = 3: unknown key; allowed: name,"),
+    "unknown top-level key": (spec(layers=3), "layers = 3: unknown key; allowed: length, name,"),
     "missing field": ({k: v for k, v in BASE.items() if k != "depth"}, "depth: is required"),
     "unknown group key": (
         _signals({"kind": "white_noise", "seed": 0, "colour": "red"}),
         "signals[0].colour = 'red': unknown key",
     ),
     "unknown bank key": (_banks({"family": "meyer", "size": 3}), "banks[0].size = 3: unknown key"),
-    "unknown cluster key": (
-        spec(cluster={"kind": "local", "gpus": 1}),
-        "cluster.gpus = 1: unknown key; allowed: kind, workers",
-    ),
-    "unknown cluster kind": (spec(cluster={"kind": "pbs"}), "cluster.kind = 'pbs': must be one of"),
-    "slurm without memory": (
-        spec(cluster={"kind": "slurm", "cores": 2, "walltime": "1:00:00", "jobs": 1}),
-        "cluster.memory: is required",
+    "cluster not a mapping": (spec(cluster="local"), "cluster = 'local': must be a mapping"),
+    "cluster kind not a string": (
+        spec(cluster={"kind": 3}),
+        "cluster.kind = 3: must be the name of a cluster backend",
     ),
     "unknown signal kind": (
         _signals({"kind": "pink_noise", "seed": 0}),
-        "signals[0].kind = 'pink_noise': must be one of white_noise,",
+        "signals[0].kind = 'pink_noise': must be one of band_limited, chirp, ecg,",
     ),
     "unknown generator param": (
         _signals({"kind": "white_noise", "seed": 0, "params": {"bandwidth": 0.1}}),
@@ -578,7 +640,7 @@ BAD: dict[str, tuple[dict[str, Any], str]] = {
             {"kind": "white_noise", "seed": 0},
             {"kind": "band_limited", "seed": 0, "params": {"bandwidth": 0.7}},
         ),
-        "signals[1].params.bandwidth = 0.7: must lie in (0, 0.5]",
+        "signals[1].params.bandwidth = 0.7: must be a finite number in (0, 0.5]",
     ),
     "generator value of the wrong type": (
         _signals({"kind": "piecewise_constant", "seed": 0, "params": {"jumps": 2.5}}),
@@ -666,7 +728,22 @@ BAD: dict[str, tuple[dict[str, Any], str]] = {
         "energy_budget = 'small': must be a number",
     ),
     "unknown dtype": (spec(dtype="float16"), "dtype = 'float16': must be 'float64' or 'float32'"),
-    "length too short": (spec(length=2), "length = 2: must be >= 4"),
+    "length too short": (spec(length=2), "length = 2: must be an integer >= 4"),
+    "length not an integer": (spec(length=256.0), "length = 256.0: must be an integer >= 4"),
+    "length and shape": (spec(shape=[256]), "length = 256: must be omitted when shape is given"),
+    "shape of three dims": (
+        _shaped([8, 8, 8]),
+        "shape = [8, 8, 8]: must hold at most 2 item(s)",
+    ),
+    "shape too small": (
+        _shaped([64, 2]),
+        "shape[1] = 2: must be >= 4",
+    ),
+    "1-D kind on a 2-D grid": (
+        _shaped([32, 32], signals=[{"kind": "sobolev", "seed": 0, "params": {"s": 1.0}}]),
+        "signals[0].kind = 'sobolev': supports grids of 1 dimension(s), not shape [32, 32]; "
+        "kinds for 2-D: white_noise, file",
+    ),
     "not a mapping": ("- 1\n- 2\n", "must hold a YAML mapping"),
 }
 

@@ -18,7 +18,6 @@ from typer.testing import CliRunner
 from pipeline import theory
 from pipeline.cascade import propagate
 from pipeline.cli import app
-from pipeline.config import SweepConfig
 from pipeline.errors import InvalidParameterError, UnknownFamilyError
 from pipeline.filters import make_bank
 from pipeline.planning import (
@@ -32,6 +31,7 @@ from pipeline.planning import (
     worst_case_layers,
 )
 from pipeline.store import StoreError, clear_unit
+from pipeline.sweep import SweepConfig
 
 runner = CliRunner()
 #: wide enough that rich never wraps an error line (one line means one logical line)

@@ -1,5 +1,6 @@
-"""Tests of pipeline.signals: the contract of every generator, exactness of the spectral
-constructions, determinism from seeds, the bundled real records, and input validation."""
+"""Tests of pipeline.signals: the contract of every kind, exactness of the spectral
+constructions, independent streams per (group, row), the bundled real records, the registry, and
+input validation."""
 
 from __future__ import annotations
 
@@ -14,7 +15,13 @@ from hypothesis import strategies as st
 
 from pipeline import signals
 from pipeline.errors import EnergySweepError, InvalidParameterError
-from pipeline.signals import GENERATORS, make_signals
+from pipeline.signals import (
+    make_signals,
+    register_signal_kind,
+    signal_kind,
+    signal_kinds,
+    stream_key,
+)
 
 # One valid parameter set per synthetic class, and the parameter coordinates it must carry.
 SYNTHETIC = {
@@ -60,7 +67,7 @@ def _check_contract(x: xr.DataArray, count: int, length: int, dataset: str, kind
 
 
 def test_registry_names() -> None:
-    assert set(GENERATORS) == {
+    assert set(signal_kinds()) == {
         "white_noise",
         "band_limited",
         "sobolev",
@@ -77,7 +84,11 @@ def test_synthetic_contract(kind: str) -> None:
     params, coords = SYNTHETIC[kind]
     x = make_signals(kind, count=3, length=64, seed=11, **params)
     _check_contract(x, 3, 64, "synthetic", kind)
-    assert x["seed"].values.tolist() == [11, 12, 13]
+    assert x["seed"].values.tolist() == [11, 11, 11]
+    assert x["seed_row"].values.tolist() == [0, 1, 2]
+    assert (
+        x["seed_key"].values.tolist() == [stream_key(kind, signal_kind(kind).resolve(params))] * 3
+    )
     for name, value in coords.items():
         assert x[name].dims == ("signal",)
         assert x[name].dtype == np.float64
@@ -113,13 +124,13 @@ def test_same_seed_same_numbers(kind: str) -> None:
 def test_row_does_not_depend_on_batch(
     kind: str, seed: int, count: int, data: st.DataObject
 ) -> None:
-    """Row i of a batch equals the single row requested with seed + i (bit for bit)."""
+    """Row i of a batch equals row i made alone, on its own stream (bit for bit)."""
     params, _ = SYNTHETIC[kind]
     row = data.draw(st.integers(0, count - 1))
     batch = make_signals(kind, count=count, length=40, seed=seed, **params)
-    single = make_signals(kind, count=1, length=40, seed=seed + row, **params)
-    np.testing.assert_array_equal(batch.values[row], single.values[0])
-    assert int(batch["seed"][row]) == seed + row
+    single, coords = signal_kind(kind).rows((40,), row, 1, seed=seed, params=params)
+    np.testing.assert_array_equal(batch.values[row], single[0])
+    assert int(batch["seed_row"][row]) == row == int(coords["seed_row"][0])
 
 
 # ---------------------------------------------------------------------------- band-limited
@@ -314,7 +325,7 @@ def test_unknown_kind_lists_known_kinds() -> None:
         make_signals("pink_noise", count=1, length=8, seed=0)
     message = str(info.value)
     assert message.startswith("kind = 'pink_noise': ")
-    assert all(name in message for name in GENERATORS)
+    assert all(name in message for name in signal_kinds())
 
 
 BAD_INPUTS = [
@@ -371,7 +382,7 @@ def test_bad_input_names_the_argument(kind: str, params: dict, argument: str) ->
 def test_message_format_example() -> None:
     with pytest.raises(InvalidParameterError) as info:
         signals.band_limited(1, 8, bandwidth=0.7, seed=0)
-    assert str(info.value) == "bandwidth = 0.7: must lie in (0, 0.5] cycles/sample"
+    assert str(info.value) == "bandwidth = 0.7: must be a finite number in (0, 0.5]"
 
 
 @fast
@@ -402,7 +413,8 @@ def test_concat_signals_fills_missing_parameters_with_nan() -> None:
     np.testing.assert_array_equal(both["sobolev_s"].values, [1.0, 1.0, np.nan, np.nan])
     np.testing.assert_array_equal(both["bandwidth"].values, [np.nan, np.nan, 0.2, np.nan])
     assert both["dataset"].values.tolist() == ["synthetic"] * 3 + ["pywt.ecg"]
-    assert both["seed"].values.tolist() == [0, 1, 0, signals.NO_SEED]
+    assert both["seed"].values.tolist() == [0, 0, 0, signals.NO_SEED]
+    assert both["seed_row"].values.tolist() == [0, 1, 0, signals.NO_SEED]
     assert both.attrs["units"] == "arbitrary"
     xr.testing.assert_equal(
         both.isel(signal=slice(0, 2)).drop_vars(["bandwidth", "record_offset"]), parts[0]
@@ -422,3 +434,84 @@ def test_converts_to_dataset() -> None:
     """The array's name must not clash with its ``signal`` dimension."""
     ds = signals.white_noise(2, 8, seed=0).to_dataset()
     assert ds["input_signal"].dims == ("signal", "time")
+
+
+# ---------------------------------------------------------------------------- independent streams
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def test_overlapping_seed_ranges_share_no_rows() -> None:
+    """white_noise seed 0 count 10 and seed 5 count 10 overlap under seed + i: not any more."""
+    first = make_signals("white_noise", count=10, length=256, seed=0).values
+    second = make_signals("white_noise", count=10, length=256, seed=5).values
+    for a in first:
+        for b in second:
+            assert not np.array_equal(a, b)
+            assert abs(_correlation(a, b)) < 0.3  # 256 i.i.d. pairs: |r| ~ 0.06
+
+
+def test_kinds_with_the_same_seed_draw_from_different_streams() -> None:
+    """band_limited at bandwidth 0.5 is white noise in law; with one seed it is another draw."""
+    white = make_signals("white_noise", count=4, length=256, seed=3).values
+    full_band = make_signals("band_limited", count=4, length=256, seed=3, bandwidth=0.5).values
+    assert stream_key("white_noise", {}) != stream_key("band_limited", {"bandwidth": 0.5})
+    for a, b in zip(white, full_band, strict=True):
+        assert abs(_correlation(a, b)) < 0.3
+    # the same kind with other parameters is another stream too: on one stream the in-band
+    # coefficients of two bandwidths would be proportional (the same Gaussians, rescaled)
+    narrow = make_signals("band_limited", count=4, length=256, seed=3, bandwidth=0.25).values
+    in_band = slice(1, 256 // 4)
+    ratio = np.abs(np.fft.rfft(narrow)[:, in_band]) / np.abs(np.fft.rfft(full_band)[:, in_band])
+    assert (ratio.std(axis=-1) > 0.1 * ratio.mean(axis=-1)).all()
+
+
+def test_rows_do_not_depend_on_other_groups_or_order() -> None:
+    """A row is a function of (kind, params, seed, row) alone (the spec adds nothing)."""
+    alone = make_signals("sobolev", count=3, length=64, seed=7, s=1.0).values
+    kind = signal_kind("sobolev")
+    again, _ = kind.rows((64,), 0, 3, seed=7, params={"s": 1.0})
+    np.testing.assert_array_equal(alone, again)
+    # written with the default spelled out, or with 1 for 1.0: the same stream
+    assert stream_key("lacunary", {"octaves": 3, "packet_width": 0.1}) == stream_key(
+        "lacunary", signal_kind("lacunary").resolve({"octaves": 3.0})
+    )
+
+
+# ---------------------------------------------------------------------------- registry
+
+
+def test_registering_a_kind_is_one_call() -> None:
+    def ramp(streams, shape, *, slope: float = 1.0):
+        return np.stack([slope * np.arange(shape[0]) + rng.standard_normal() for rng in streams])
+
+    register_signal_kind("test_ramp", ramp, random=True, description="f[t] = slope t + c")
+    try:
+        x = make_signals("test_ramp", count=2, length=8, seed=1, slope=2.0)
+        assert x["slope"].values.tolist() == [2.0, 2.0]
+        assert "test_ramp" in signal_kinds()
+        with pytest.raises(ValueError, match="already registered"):
+            register_signal_kind("test_ramp", lambda streams, shape: None, random=True)
+    finally:
+        from pipeline.signals import registry
+
+        registry._KINDS.pop("test_ramp")
+
+
+def test_registry_refuses_malformed_kinds() -> None:
+    with pytest.raises(ValueError, match="streams, shape"):
+        register_signal_kind("bad", lambda n: n, random=True)
+    with pytest.raises(ValueError, match="no arguments"):
+        register_signal_kind("bad", lambda n: n, random=False)
+    assert "bad" not in signal_kinds()
+
+
+def test_kinds_declare_their_dimensions() -> None:
+    assert signal_kind("white_noise").dims == (1, 2)
+    assert signal_kind("sobolev").dims == (1,)
+    image = make_signals("white_noise", count=2, shape=(8, 6), seed=0)
+    assert image.dims == ("signal", "y", "x") and image.shape == (2, 8, 6)
+    with pytest.raises(InvalidParameterError, match=r"^shape = \(8, 8\): must have 1 dimension"):
+        make_signals("sobolev", count=1, shape=(8, 8), seed=0, s=1.0)

@@ -16,9 +16,8 @@ from typer.testing import CliRunner
 
 from pipeline.cascade import propagate
 from pipeline.cli import app
-from pipeline.config import load_config
 from pipeline.store import clear_unit, completed_units
-from pipeline.work import bank_for
+from pipeline.sweep import bank_for, load_config
 
 pytestmark = pytest.mark.slow
 
@@ -63,7 +62,8 @@ def test_every_unit_lands_and_equals_a_direct_propagate(swept: dict) -> None:
     assert summary["failed"] == []
     assert summary["done"] == len(config.work_units()) == 3 * 3  # 3 banks x 3 chunks of 4, 4, 2
     stored = xr.open_zarr(swept["store"])
-    assert dict(stored.sizes) == {"signal": 10, "bank": 3, "layer": 5}
+    # frequency_radius: the distinct |k/256| of radial_power, k = 0..128
+    assert dict(stored.sizes) == {"signal": 10, "bank": 3, "layer": 5, "frequency_radius": 129}
     signals = config.load_signals(0, config.n_signals)
     for b in range(3):
         direct = propagate(

@@ -1,0 +1,117 @@
+"""Bank grids expanded into concrete banks, and the coordinates of the store's ``bank`` axis."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from pipeline.errors import ConfigError
+from pipeline.filters import make_bank
+from pipeline.signals.streams import canonical_json, normalised
+from pipeline.validation import is_real
+
+from .messages import reraised_under
+from .spec import BankGrid
+
+__all__ = ["BANK_PARAMETER_PREFIX", "BankEntry", "bank_coords", "bank_hash", "expand_banks"]
+
+#: Prefix of the bank coordinates that hold family parameters (``bank_dilation``, ...). Signal
+#: coordinates already use some parameter names (``seed``, ``bandwidth``, ``octaves``), and one
+#: dataset cannot hold a coordinate of that name on both ``signal`` and ``bank``.
+BANK_PARAMETER_PREFIX = "bank_"
+
+
+class BankEntry(NamedTuple):
+    """One concrete bank after expansion: its family and every parameter, defaults resolved."""
+
+    family: str
+    params: dict[str, Any]
+
+
+def entry_payload(entry: BankEntry) -> dict[str, Any]:
+    """What identifies a bank in hashes: its family and normalised parameters."""
+    return {"family": entry.family, "params": normalised(entry.params)}
+
+
+def bank_hash(entry: BankEntry) -> str:
+    """12 hex digits of the sha256 of the entry's canonical JSON (stable across versions)."""
+    return hashlib.sha256(canonical_json(entry_payload(entry)).encode()).hexdigest()[:12]
+
+
+def expand_banks(grids: Sequence[BankGrid], shape: tuple[int, ...]) -> list[BankEntry]:
+    """Build every bank of every grid on ``shape``: the ``bank`` axis of the store.
+
+    Each grid expands to the product of its listed values (names sorted, the last fastest);
+    every bank is built once (``make_bank``), which checks its parameter values and its
+    coverage of the grid and resolves its defaults.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``banks[i].params.<name>[j]`` for a bad value, or a bank that repeats another.
+    """
+    table: list[BankEntry] = []
+    seen: dict[str, str] = {}
+    for index, grid in enumerate(grids):
+        here = f"banks[{index}]"
+        for params, where in _expand(grid.params):
+            with reraised_under(here, params, top_level={"shape": "shape"}, where=where):
+                bank = make_bank(grid.family, shape, **params)
+            entry = BankEntry(grid.family, {k: normalised_value(v) for k, v in bank.params.items()})
+            key = canonical_json(entry_payload(entry))
+            if key in seen:
+                raise ConfigError.for_field(
+                    f"{here}.params",
+                    params,
+                    f"gives bank {entry.family} {entry.params} again (already from "
+                    f"{seen[key]}); remove the duplicate",
+                )
+            seen[key] = here
+            table.append(entry)
+    return table
+
+
+def normalised_value(value: Any) -> Any:
+    """numpy scalars and arrays as Python values (for JSON and YAML)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return value
+
+
+def bank_coords(table: Sequence[BankEntry]) -> dict[str, np.ndarray]:
+    """Coordinates of the ``bank`` axis.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``family`` (str); one coordinate ``bank_<name>`` per parameter name of any family
+        (float64, NaN where a family lacks the parameter; str with ``""`` for non-numeric
+        parameters); ``bank_hash`` (str, :func:`bank_hash`).
+    """
+    coords: dict[str, np.ndarray] = {"family": np.array([e.family for e in table], dtype=str)}
+    names = sorted({name for entry in table for name in entry.params})
+    for name in names:
+        values = [entry.params.get(name) for entry in table]
+        if all(v is None or is_real(v) for v in values):
+            column = np.array([np.nan if v is None else float(v) for v in values])
+        else:
+            column = np.array(["" if v is None else str(v) for v in values], dtype=str)
+        coords[BANK_PARAMETER_PREFIX + name] = column
+    coords["bank_hash"] = np.array([bank_hash(e) for e in table], dtype=str)
+    return coords
+
+
+def _expand(params: Mapping[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, int]]]:
+    """Product of the listed values, names sorted, last fastest; with the list index used."""
+    names = sorted(params)
+    choices = [params[n] if isinstance(params[n], list) else [params[n]] for n in names]
+    for indices in itertools.product(*(range(len(c)) for c in choices)):
+        values = {n: choices[k][j] for k, (n, j) in enumerate(zip(names, indices, strict=True))}
+        where = {n: j for n, j in zip(names, indices, strict=True) if isinstance(params[n], list)}
+        yield values, where

@@ -1,0 +1,145 @@
+"""What a sweep is, as text and hashes: the canonical YAML, the computation hash, unit hashes.
+
+- :func:`canonical_text`: the resolved spec as YAML (keys sorted, every field explicit, counts
+  resolved), stored in the store's attributes and read back by :meth:`SweepConfig.from_yaml`;
+- :func:`computation_hash`: sha256 of everything that determines the sweep's numbers;
+- :func:`unit_hash`: a 63-bit hash of everything that determines one work unit's numbers, so a
+  rerun recomputes exactly the units whose inputs changed.
+
+Numbers are normalised before hashing (``2`` and ``2.0`` hash alike); ``name``, ``store`` and
+``cluster`` never enter a hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+import pipeline
+from pipeline.signals.streams import canonical_json, normalised
+
+from .banks import entry_payload
+from .units import WorkUnit
+
+if TYPE_CHECKING:
+    from .plan import SweepPlan
+    from .sources import SignalSource
+
+__all__ = ["canonical_text", "computation_hash", "unit_hash"]
+
+_INT63_MASK = 0x7FFF_FFFF_FFFF_FFFF
+
+#: Bytes of float64 samples hashed per read of a file group.
+_DIGEST_BLOCK = 2**25
+
+
+def canonical_text(plan: SweepPlan) -> str:
+    """The spec as YAML, keys sorted, every field explicit (defaults and resolved counts).
+
+    :meth:`SweepConfig.from_yaml` reads it back into an equal spec with the same hashes.
+    """
+    data = plan.spec.model_dump(mode="json")
+    for source, group in zip(plan.sources, data["signals"], strict=True):
+        group["count"] = source.count
+    return yaml.safe_dump(data, sort_keys=True, default_flow_style=False)
+
+
+def computation_hash(plan: SweepPlan) -> str:
+    """sha256 (hex) over the canonical JSON of ``shape``, the signal groups (with a digest of
+    the data of file groups), the expanded banks, ``depth``, ``energy_budget``, ``dtype`` and
+    ``chunk``."""
+    spec = plan.spec
+    payload = {
+        "shape": list(spec.shape),
+        "signals": [_group_payload(plan, source) for source in plan.sources],
+        "banks": [entry_payload(e) for e in plan.banks],
+        "depth": spec.depth,
+        "energy_budget": float(spec.energy_budget),
+        "dtype": spec.dtype,
+        "chunk": spec.chunk,
+    }
+    return _sha256(canonical_json(payload))
+
+
+def unit_hash(plan: SweepPlan, unit: WorkUnit) -> int:
+    """A positive 63-bit hash of everything that determines the numbers of one work unit.
+
+    It covers the bank entry, the rows' sources (for each group met: kind, parameters, seed and
+    the row range in the group; record segments by position; file rows by a digest of their
+    data), ``shape``, ``depth``, ``energy_budget``, ``dtype`` and the package version: the first
+    8 bytes of a sha256, masked to ``[0, 2**63)``. Rows outside the unit do not enter, so
+    changing one group leaves the other groups' units alone.
+    """
+    spec = plan.spec
+    payload = {
+        "version": pipeline.__version__,
+        "shape": list(spec.shape),
+        "depth": spec.depth,
+        "energy_budget": float(spec.energy_budget),
+        "dtype": spec.dtype,
+        "bank": entry_payload(plan.banks[unit.bank]),
+        "rows": [
+            _rows_payload(plan, source, first, last)
+            for source, first, last in plan.segments(unit.start, unit.stop)
+        ],
+    }
+    digest = hashlib.sha256(canonical_json(payload).encode()).digest()
+    return int.from_bytes(digest[:8], "big") & _INT63_MASK
+
+
+def _group_payload(plan: SweepPlan, source: SignalSource) -> dict[str, Any]:
+    group = source.group
+    payload: dict[str, Any] = {
+        "kind": group.kind,
+        "count": source.count,
+        "seed": group.seed,
+        "params": normalised(source.params),
+        "path": group.path,
+        "variable": group.variable,
+    }
+    if source.mode == "file":
+        payload["data"] = file_digest(plan, source, 0, source.count)
+    return payload
+
+
+def _rows_payload(plan: SweepPlan, source: SignalSource, first: int, last: int) -> dict[str, Any]:
+    group = source.group
+    if source.mode == "random":
+        return {
+            "kind": group.kind,
+            "params": normalised(source.params),
+            "seed": group.seed,
+            "first": first,
+            "rows": last - first,
+        }
+    if source.mode == "record":
+        return {"kind": group.kind, "first": first, "rows": last - first}
+    return {
+        "kind": group.kind,
+        "path": group.path,
+        "variable": group.variable,
+        "first": first,
+        "rows": last - first,
+        "data": file_digest(plan, source, first, last),
+    }
+
+
+def file_digest(plan: SweepPlan, source: SignalSource, first: int, last: int) -> str:
+    """sha256 of the float64 samples of file rows ``[first, last)`` (cached in the plan)."""
+    key = (source.index, first, last)
+    if key not in plan.file_digests:
+        digest = hashlib.sha256()
+        row_bytes = 8 * math.prod(plan.spec.shape)
+        step = max(1, min(plan.spec.chunk, _DIGEST_BLOCK // row_bytes))
+        for a in range(first, last, step):
+            rows, _ = source.rows(plan.spec.shape, a, min(last, a + step))
+            digest.update(rows.astype("<f8", copy=False).tobytes())
+        plan.file_digests[key] = digest.hexdigest()
+    return plan.file_digests[key]
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,478 @@
+r"""The sweep spec: pydantic models of the YAML, checked without reading any file.
+
+A sweep asks: for these filter banks (families × parameter grids), these signals and this depth,
+what are the energies :math:`W_n` and :math:`F_n` of every layer :math:`n = 0, \dots, N`
+(THEORY.md §2)? A minimal spec::
+
+    name: quickstart
+    length: 1024                      # N; or shape: [N1, N2] for 2-D signals
+    signals:
+      - {kind: white_noise, count: 16, seed: 0}
+      - {kind: band_limited, count: 8, seed: 0, params: {bandwidth: 0.1}}
+      - {kind: ecg}                   # recorded: no seed
+      - {kind: file, path: data/my_signals.npy}   # (rows, N); count defaults to every row
+    banks:
+      - {family: meyer, params: {dilation: [1.5, 2.0]}}   # lists expand as a product
+      - {family: morlet}
+    depth: 8
+    energy_budget: 1.0e-6
+    chunk: 8
+    store: results/quickstart.zarr
+    cluster: {kind: local, workers: 2}
+
+Validation here is pure: types and ranges, names against the registries of signal kinds
+(:mod:`pipeline.signals`) and filter families (:mod:`pipeline.filters`), which fields go with
+which kind, and whether each kind supports the grid's dimension. It reads no file, builds no bank
+and changes nothing. What needs files or computation (row counts and shapes of files, parameter
+values, every expanded bank) is the separate, explicit step :func:`pipeline.sweep.resolve`,
+which :func:`pipeline.sweep.load_config` and :meth:`SweepConfig.from_mapping` run at once, so a
+spec they return runs.
+
+Conventions
+-----------
+- Signals are concatenated along one ``signal`` axis in the order of ``signals:``. Row ``i`` of a
+  random group is drawn from its own stream, ``SeedSequence(entropy=seed, spawn_key=(key, i))``
+  with ``key`` a digest of the group's kind and parameters (:mod:`pipeline.signals.streams`):
+  groups never share rows, whatever their seeds, kinds or order.
+- Banks expand per entry of ``banks:`` as the Cartesian product of the listed values, parameter
+  names in sorted order, the last name varying fastest.
+- Relative paths (``store``, ``path`` of file groups) are relative to the working directory.
+- Every error is a :class:`~pipeline.errors.ConfigError` with a one-line message naming the field
+  path (as ``banks[1].params.dilation``), the value and what is allowed.
+- ``cluster`` is a mapping whose ``kind`` names a backend of ``flows.clusters``; only ``kind`` is
+  checked here (the library knows no backend).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+import numpy as np
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    Strict,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from pipeline.errors import ConfigError, InvalidParameterError, _short_repr
+from pipeline.filters import families, family_parameters
+from pipeline.signals import signal_kind, signal_kinds
+from pipeline.validation import check_integer
+
+from .messages import config_error
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from .banks import BankEntry
+    from .plan import SweepPlan
+    from .units import WorkUnit
+
+__all__ = ["FILE_KIND", "BankGrid", "SignalGroup", "SweepConfig"]
+
+#: ``kind`` of a signal group read from a file (``.npy``, Zarr or netCDF).
+FILE_KIND = "file"
+
+#: Smallest grid size along each dim.
+MIN_GRID_SIZE = 4
+
+#: Grid dimensions a sweep may have.
+GRID_DIMS = (1, 2)
+
+
+def _no_bool(value: object) -> object:
+    """Refuse booleans where numbers are expected (pydantic would read ``true`` as 1)."""
+    if isinstance(value, bool | np.bool_):
+        raise ValueError("must be a number, not a boolean")
+    return value
+
+
+def _bank_scalar(value: object) -> object:
+    """Refuse booleans; read numeric strings as floats (YAML 1.1 reads ``1e-3`` as a string)."""
+    _no_bool(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+StrictInteger = Annotated[int, Strict()]
+Number = Annotated[int | float, BeforeValidator(_no_bool)]
+BankScalar = Annotated[int | float | str | None, BeforeValidator(_bank_scalar)]
+BankValues = Annotated[list[BankScalar], Field(min_length=1)]
+GridSize = Annotated[StrictInteger, Field(ge=MIN_GRID_SIZE)]
+
+
+class SignalGroup(BaseModel):
+    """One entry of ``signals:``: ``count`` rows of one signal kind.
+
+    Attributes
+    ----------
+    kind
+        A registered signal kind (:func:`pipeline.signals.signal_kinds`) or ``"file"``.
+    count
+        Number of rows. For records, consecutive segments of the grid's length; for ``file``,
+        the first ``count`` rows (omitted: every row); for generators, 1 when omitted.
+    seed
+        The group's seed, required by random kinds, omitted for records and files.
+    params
+        The kind's own parameters (``bandwidth``, ``s``, ``f0``, ``f1``, ...).
+    path
+        ``kind: file`` only: a ``.npy`` array ``(rows, *shape)``, or a Zarr store (``.zarr``) or
+        netCDF file (``.nc``) read with xarray (:mod:`pipeline.sweep.readers`).
+    variable
+        The variable of a Zarr or netCDF file; may be omitted when the file holds one.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str = Field(description="signal kind (pipeline.signals.signal_kinds()) or 'file'")
+    count: StrictInteger | None = Field(
+        None, ge=1, description="rows (segments for records); default 1, or every row of a file"
+    )
+    seed: StrictInteger | None = Field(
+        None, ge=0, le=2**63 - 1, description="seed of the group's streams (random kinds only)"
+    )
+    params: dict[str, Number] = Field(
+        default_factory=dict, description="parameters of the kind (bandwidth, s, f0, f1, ...)"
+    )
+    path: str | None = Field(None, description="kind 'file': .npy, .zarr or .nc path")
+    variable: str | None = Field(None, description="kind 'file': variable of a Zarr/netCDF file")
+
+
+class BankGrid(BaseModel):
+    """One entry of ``banks:``: a family and a grid of its parameters.
+
+    Attributes
+    ----------
+    family
+        A registered family (:func:`pipeline.filters.families`).
+    params
+        Family parameters; a list gives several values, and the entry expands to the Cartesian
+        product of all lists (parameter names sorted, the last varying fastest). ``null`` (or an
+        omitted parameter) takes the family's default.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    family: str = Field(description="filter family (see pipeline.filters.families())")
+    params: dict[str, BankScalar | BankValues] = Field(
+        default_factory=dict, description="family parameters; lists expand as a product"
+    )
+
+
+class SweepConfig(BaseModel):
+    r"""A sweep: signals × banks, propagated to ``depth`` layers, written to one Zarr store.
+
+    Attributes
+    ----------
+    name
+        A label for the sweep (not part of the computation hash).
+    shape
+        The grid of every signal and bank: ``(N,)`` (YAML ``length: N``) or ``(N1, N2)``
+        (YAML ``shape: [N1, N2]``), each size ``>= 4``.
+    signals
+        Signal groups, concatenated in this order along ``signal``.
+    banks
+        Bank grids, expanded in this order (see :meth:`bank_table`).
+    depth
+        Deepest layer :math:`N_{\text{layers}} \ge 1`; layers ``0..depth`` are stored.
+    energy_budget
+        Energy that pruning may drop, a fraction of :math:`\|f\|^2` in ``[0, 1)``; 0 is exact.
+    dtype
+        Working precision of the cascade.
+    chunk
+        Signals per work unit, and the store's chunk along ``signal``.
+    store
+        Path of the Zarr store.
+    cluster
+        Where the work runs: a mapping with ``kind`` (default ``{"kind": "local"}``) and the
+        backend's own fields, checked by the flows' cluster backends.
+
+    Notes
+    -----
+    The model is frozen and its validators are pure. :attr:`plan` is the resolved sweep
+    (:class:`~pipeline.sweep.plan.SweepPlan`: file shapes, resolved counts, expanded banks),
+    made once on first use; the methods below (:meth:`work_units`, :meth:`load_signals`,
+    :meth:`unit_hash`, ...) are the plan's. Build specs with :func:`~pipeline.sweep.load_config`
+    or :meth:`from_mapping`, which resolve at once and report every problem as one line.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, description="label of the sweep")
+    shape: tuple[GridSize, ...] = Field(
+        min_length=1, max_length=2, description="grid (N,) or (N1, N2); YAML length: N for 1-D"
+    )
+    signals: list[SignalGroup] = Field(min_length=1)
+    banks: list[BankGrid] = Field(min_length=1)
+    depth: StrictInteger = Field(ge=1, description="deepest layer; layers 0..depth are stored")
+    energy_budget: Annotated[float, BeforeValidator(_no_bool)] = Field(
+        0.0, ge=0.0, lt=1.0, allow_inf_nan=False, description="pruning budget, fraction of ||f||^2"
+    )
+    dtype: Literal["float64", "float32"] = "float64"
+    chunk: StrictInteger = Field(64, ge=1, description="signals per work unit and store chunk")
+    store: str = Field(min_length=1, description="path of the Zarr store")
+    cluster: dict[str, Any] = Field(
+        default_factory=lambda: {"kind": "local"},
+        description="cluster backend: {kind: local | address | slurm | kubernetes, ...}",
+    )
+
+    _plan: SweepPlan | None = PrivateAttr(None)
+
+    # ----------------------------------------------------------------------------------------
+    # validation (pure)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _length_is_a_1d_shape(cls, data: Any) -> Any:
+        """``length: N`` is the 1-D shorthand of ``shape: [N]``."""
+        if not isinstance(data, Mapping) or "length" not in data:
+            return data
+        if "shape" in data:
+            raise ConfigError.for_field(
+                "length", data["length"], "must be omitted when shape is given (set one of them)"
+            )
+        try:
+            length = check_integer("length", data["length"], minimum=MIN_GRID_SIZE)
+        except InvalidParameterError as error:
+            raise ConfigError.for_field("length", error.value, error.allowed) from None
+        return {**{k: v for k, v in data.items() if k != "length"}, "shape": [length]}
+
+    @field_validator("cluster", mode="before")
+    @classmethod
+    def _cluster_kind(cls, value: object) -> object:
+        """A mapping whose ``kind`` is a string (``local`` when omitted)."""
+        if not isinstance(value, Mapping):
+            raise ConfigError.for_field(
+                "cluster", value, "must be a mapping with a kind (local, address, slurm, ...)"
+            )
+        cluster = {"kind": "local", **value}
+        if not isinstance(cluster["kind"], str) or not cluster["kind"]:
+            raise ConfigError.for_field(
+                "cluster.kind", cluster["kind"], "must be the name of a cluster backend"
+            )
+        return cluster
+
+    @model_validator(mode="after")
+    def _check_names(self) -> SweepConfig:
+        """Check signal groups and bank grids against the registries (no files, no banks)."""
+        for index, group in enumerate(self.signals):
+            _check_group(f"signals[{index}]", group, self.shape)
+        for index, grid in enumerate(self.banks):
+            _check_grid(f"banks[{index}]", grid)
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        """Specs are equal when their fields are (the resolved plan is not compared)."""
+        if not isinstance(other, SweepConfig):
+            return NotImplemented
+        return self.model_dump() == other.model_dump()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # ----------------------------------------------------------------------------------------
+    # construction
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> SweepConfig:
+        """Validate a mapping (as read from YAML) into a spec, and resolve it.
+
+        Raises
+        ------
+        ConfigError
+            One line for the first problem found, naming its field path.
+        """
+        if not isinstance(data, Mapping):
+            raise ConfigError(
+                f"config = {_short_repr(data)}: must be a mapping of the sweep's fields "
+                f"({', '.join(['length', *cls.model_fields])})"
+            )
+        try:
+            spec = cls.model_validate(dict(data))
+        except ValidationError as error:
+            raise config_error(error, allowed_keys()) from None
+        spec.plan  # noqa: B018  (resolve now: files, parameter values, banks)
+        return spec
+
+    @classmethod
+    def from_yaml(cls, text: str, source: str = "<text>") -> SweepConfig:
+        """Validate and resolve YAML text (e.g. the ``config`` attribute of a store).
+
+        Raises
+        ------
+        ConfigError
+            On a YAML syntax error (with its line) or an invalid spec.
+        """
+        from .load import parse_yaml
+
+        return cls.from_mapping(parse_yaml(text, source))
+
+    # ----------------------------------------------------------------------------------------
+    # the grid
+
+    @property
+    def ndim(self) -> int:
+        """Number of grid dimensions (1 or 2)."""
+        return len(self.shape)
+
+    @property
+    def length(self) -> int:
+        """``N`` of a 1-D sweep.
+
+        Raises
+        ------
+        InvalidParameterError
+            For a 2-D sweep, which has a ``shape`` and no length.
+        """
+        if self.ndim != 1:
+            raise InvalidParameterError("length", None, f"undefined for shape {list(self.shape)}")
+        return self.shape[0]
+
+    # ----------------------------------------------------------------------------------------
+    # the resolved sweep
+
+    @property
+    def plan(self) -> SweepPlan:
+        """The resolved sweep (:func:`pipeline.sweep.resolve`), made once on first use."""
+        if self._plan is None:
+            from .plan import resolve
+
+            self._plan = resolve(self)
+        return self._plan
+
+    @property
+    def n_signals(self) -> int:
+        """Rows on the concatenated signal axis."""
+        return self.plan.n_signals
+
+    def bank_table(self) -> list[BankEntry]:
+        """Every expanded bank, in order (:meth:`SweepPlan.bank_table`)."""
+        return self.plan.bank_table()
+
+    def bank_coords(self) -> dict[str, np.ndarray]:
+        """Coordinates of the ``bank`` axis (:meth:`SweepPlan.bank_coords`)."""
+        return self.plan.bank_coords()
+
+    def signal_chunks(self) -> list[tuple[int, int]]:
+        """``[start, stop)`` of each chunk along ``signal`` (:meth:`SweepPlan.signal_chunks`)."""
+        return self.plan.signal_chunks()
+
+    def work_units(self) -> list[WorkUnit]:
+        """Every (bank, chunk) unit, bank-major (:meth:`SweepPlan.work_units`)."""
+        return self.plan.work_units()
+
+    def load_signals(self, start: int, stop: int) -> xr.DataArray:
+        """Rows ``[start, stop)`` of the signal axis (:meth:`SweepPlan.load_signals`)."""
+        return self.plan.load_signals(start, stop)
+
+    def signal_coords(self) -> dict[str, np.ndarray]:
+        """Every coordinate of the ``signal`` axis (:meth:`SweepPlan.signal_coords`)."""
+        return self.plan.signal_coords()
+
+    def canonical_text(self) -> str:
+        """The resolved spec as YAML (:meth:`SweepPlan.canonical_text`)."""
+        return self.plan.canonical_text()
+
+    def computation_hash(self) -> str:
+        """sha256 of what determines the numbers (:meth:`SweepPlan.computation_hash`)."""
+        return self.plan.computation_hash()
+
+    def unit_hash(self, unit: WorkUnit) -> int:
+        """63-bit hash of what determines one unit's numbers (:meth:`SweepPlan.unit_hash`)."""
+        return self.plan.unit_hash(unit)
+
+
+def allowed_keys() -> dict[str, list[str]]:
+    """Field names of the spec's models, for "unknown key" messages."""
+    return {
+        "": ["length", *SweepConfig.model_fields],
+        "signals": list(SignalGroup.model_fields),
+        "banks": list(BankGrid.model_fields),
+    }
+
+
+def _check_group(here: str, group: SignalGroup, shape: tuple[int, ...]) -> None:
+    """Pure checks of one signal group: kind, fields of that kind, parameter names, dims."""
+    if group.kind == FILE_KIND:
+        if group.path is None:
+            raise ConfigError.for_field(f"{here}.path", None, "is required for kind 'file'")
+        for field, value in (("seed", group.seed), ("params", group.params or None)):
+            if value is not None:
+                raise ConfigError.for_field(
+                    f"{here}.{field}", value, "must be omitted for kind 'file'"
+                )
+        return
+    if group.kind not in signal_kinds():
+        raise ConfigError.for_field(
+            f"{here}.kind", group.kind, f"must be one of {', '.join([*signal_kinds(), FILE_KIND])}"
+        )
+    kind = signal_kind(group.kind)
+    for field in ("path", "variable"):
+        if getattr(group, field) is not None:
+            raise ConfigError.for_field(
+                f"{here}.{field}", getattr(group, field), f"is only allowed for kind '{FILE_KIND}'"
+            )
+    if len(shape) not in kind.dims:
+        able = [k for k in signal_kinds() if len(shape) in signal_kind(k).dims]
+        raise ConfigError.for_field(
+            f"{here}.kind",
+            group.kind,
+            f"supports grids of {' or '.join(map(str, kind.dims))} dimension(s), not shape "
+            f"{list(shape)}; kinds for {len(shape)}-D: {', '.join([*able, FILE_KIND])}",
+        )
+    accepted = kind.parameters
+    for name, value in group.params.items():
+        if name not in accepted:
+            hint = f" (set {here}.{name} instead)" if name in ("count", "seed") else ""
+            raise ConfigError.for_field(
+                f"{here}.params.{name}",
+                value,
+                f"is not a parameter of '{group.kind}'; allowed: "
+                f"{', '.join(accepted) or 'none'}{hint}",
+            )
+    for name, default in accepted.items():
+        if default is inspect.Parameter.empty and name not in group.params:
+            raise ConfigError(
+                f"{here}.params.{name}: is required by '{group.kind}' (allowed: "
+                f"{', '.join(accepted)})",
+                field=f"{here}.params.{name}",
+            )
+    if kind.random and group.seed is None:
+        raise ConfigError.for_field(
+            f"{here}.seed", None, f"is required by '{group.kind}' (a random kind): an integer >= 0"
+        )
+    if not kind.random and group.seed is not None:
+        raise ConfigError.for_field(
+            f"{here}.seed",
+            group.seed,
+            f"must be omitted for '{group.kind}' (a recorded signal, no randomness)",
+        )
+
+
+def _check_grid(here: str, grid: BankGrid) -> None:
+    """Pure checks of one bank grid: the family and its parameter names."""
+    known = families()
+    if grid.family not in known:
+        raise ConfigError.for_field(
+            f"{here}.family", grid.family, f"must be one of {', '.join(known)}"
+        )
+    allowed = family_parameters(grid.family)
+    for name, value in grid.params.items():
+        if name not in allowed:
+            raise ConfigError.for_field(
+                f"{here}.params.{name}",
+                value,
+                f"is not a parameter of family '{grid.family}'; allowed: "
+                f"{', '.join(allowed) or 'none'}",
+            )
