@@ -51,11 +51,11 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import NullFormatter, NullLocator
 
-from .aggregate import bank_labels
+from .analysis import bank_labels
+from .analysis.fit import EXPONENTIAL, POLYNOMIAL, ROUND_OFF_FLOOR
+from .analysis.pooled import ALL_SIGNALS
 from .errors import EnergySweepError
 from .filters import families, family_info
-from .fit import EXPONENTIAL, POLYNOMIAL, ROUND_OFF_FLOOR
-from .pooled import ALL_SIGNALS
 from .store import StoreError, StorePath, open_fits, open_results
 
 __all__ = [

@@ -19,7 +19,7 @@ from conftest import build_store
 from typer.testing import CliRunner
 
 import pipeline.report as report_module
-from pipeline.aggregate import aggregate_results, bank_labels
+from pipeline.analysis import aggregate_results, bank_labels
 from pipeline.cli import app
 from pipeline.report import (
     COUNT_QUANTILE_METHOD,
