@@ -65,7 +65,9 @@ def compare(
             continue
         assert name in dataset.variables, f"{stem.name}: {name} is missing"
         have_var = dataset.variables[name]
-        assert set(have_var.dims) == set(dims), f"{stem.name}: {name} dims {have_var.dims} != {dims}"
+        assert set(have_var.dims) == set(dims), (
+            f"{stem.name}: {name} dims {have_var.dims} != {dims}"
+        )
         have = _array(np.asarray(have_var.transpose(*dims).values))
         assert have.shape == want.shape, f"{stem.name}: {name} shape {have.shape} != {want.shape}"
         if want.dtype.kind in "fc":
