@@ -112,7 +112,7 @@ def make_store(folder: Path, n_signals: int) -> Path:
 
 def aggregate(store: str, mode: str) -> dict:
     """One measurement (run in a child process): aggregate the store and write its fits group."""
-    from pipeline.aggregate import aggregate_results
+    from pipeline.analysis import aggregate_results
     from pipeline.store import open_results, write_fits
 
     started = time.perf_counter()

@@ -16,8 +16,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.cluster import AddressCluster, dask_client
-from pipeline.aggregate import aggregate_results, bank_labels
-from pipeline.fit import EXPONENTIAL, POLYNOMIAL
+from pipeline.analysis import EXPONENTIAL, POLYNOMIAL, aggregate_results, bank_labels
 from pipeline.store import FITS_GROUP, open_results, write_fits
 
 _MODELS = {EXPONENTIAL: "exponential", POLYNOMIAL: "polynomial"}

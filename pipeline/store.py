@@ -812,7 +812,7 @@ FITS_GROUP = "fits"
 
 
 def write_fits(path: StorePath, fits: xr.Dataset) -> None:
-    """Write decay fits (:func:`pipeline.fit.fit_decay`) to the store's ``fits`` group, replacing it.
+    """Write decay fits (:func:`pipeline.analysis.fit.fit_decay`) to the store's ``fits`` group, replacing it.
 
     Energies are untouched. Only the fits' index coordinates are kept: the others (family,
     bank parameters, signal classes) live in the root group, and :func:`open_results` merges.

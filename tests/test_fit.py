@@ -6,9 +6,20 @@ import numpy as np
 import pytest
 import xarray as xr
 
+from pipeline.analysis import (
+    EXPONENTIAL,
+    POLYNOMIAL,
+    UNRESOLVED,
+    FitModel,
+    fit_decay,
+    fit_models,
+    model_name,
+    pool_fits,
+    register_fit_model,
+)
+from pipeline.analysis.fit_models import _registry
 from pipeline.cascade import propagate
 from pipeline.filters import make_bank
-from pipeline.fit import EXPONENTIAL, POLYNOMIAL, UNRESOLVED, fit_decay
 
 LAYERS = np.arange(13)
 
@@ -86,3 +97,50 @@ def test_dask_chunks_give_the_eager_answer_on_a_real_cascade() -> None:
     # a Parseval Meyer bank decays exponentially on white noise (THEORY.md §6)
     assert np.all(eager.preferred_model.values == EXPONENTIAL)
     assert np.all(eager.exp_rate > 0)
+
+
+# --- the model registry --------------------------------------------------------------------------
+
+
+def test_built_in_models_keep_their_stored_names_and_flags() -> None:
+    names = {m.name: (m.code, m.rate, m.key) for m in fit_models()}
+    assert names == {
+        "exponential": (1, "exp_rate", "exp"),
+        "polynomial": (2, "poly_exponent", "poly"),
+    }
+    fit = fit_decay(_curves(2.0 ** (-LAYERS.astype(float))))
+    assert fit.preferred_model.attrs["flag_meanings"] == "unresolved exponential polynomial"
+    assert fit.preferred_model.attrs["flag_values"].tolist() == [
+        UNRESOLVED,
+        EXPONENTIAL,
+        POLYNOMIAL,
+    ]
+    assert model_name(POLYNOMIAL) == "polynomial" and model_name(UNRESOLVED) == "unresolved"
+
+
+def test_a_registered_model_is_fitted_stored_and_preferred_where_it_fits_best() -> None:
+    """Adding a model is one module: here W_n ~ C exp(-s sqrt(n)), registered for this test."""
+    model = FitModel(
+        name="stretched",
+        code=3,
+        key="stretched",
+        rate="stretched_rate",
+        abscissa=lambda layers: np.sqrt(np.asarray(layers, dtype=np.float64)),
+        rate_description="s in W_n ~ C exp(-s sqrt(n))",
+        pooled_description="s of W_n ~ C_i exp(-s sqrt(n))",
+    )
+    register_fit_model(model)
+    try:
+        curves = _curves(np.exp(-0.7 * np.sqrt(LAYERS.astype(float))))
+        fit = fit_decay(curves).isel(signal=0)
+        assert float(fit.stretched_rate) == pytest.approx(0.7, rel=1e-12)
+        assert int(fit.preferred_model) == 3
+        assert {"aic_stretched", "stretched_log_intercept", "exp_rate"} <= set(fit.data_vars)
+        pooled = pool_fits(curves.expand_dims(bank=[0]), replicates=10)
+        assert float(pooled.pooled_stretched_rate.sel(pool="all", bank=0)) == pytest.approx(0.7)
+        assert int(pooled.pooled_preferred_model.sel(pool="all", bank=0)) == 3
+        with pytest.raises(ValueError, match="code 3 is already used"):
+            register_fit_model(FitModel("other", 3, "o", "o_rate", np.sqrt, "", ""))
+    finally:
+        _registry._MODELS.pop("stretched")
+    assert "stretched_rate" not in fit_decay(curves)

@@ -16,22 +16,22 @@ from conftest import build_store as build_sweep_store
 from typer.testing import CliRunner
 
 from pipeline import theory
+from pipeline.analysis.stored_banks import stored_bank_facts
 from pipeline.cascade import propagate
 from pipeline.cli import app
 from pipeline.errors import InvalidParameterError, UnknownFamilyError
 from pipeline.filters import make_bank
 from pipeline.planning import (
-    bank_facts,
     format_count,
     parse_epsilons,
     parse_params,
     plan_header,
     plan_layers,
     summarise,
-    worst_case_layers,
 )
 from pipeline.store import StoreError, clear_unit
 from pipeline.sweep import SweepConfig
+from pipeline.theory import bank_facts, bank_facts_dataset
 
 runner = CliRunner()
 #: wide enough that rich never wraps an error line (one line means one logical line)
@@ -92,7 +92,7 @@ def test_worst_case_equals_theory_by_hand() -> None:
     np.testing.assert_array_equal(plan.worst_case_recalled.values, expected_recalled)
     assert plan.attrs["delta"] == delta and plan.attrs["decay_base"] == a
     assert plan.attrs["worst_case_applies"] and plan.attrs["hypotheses_failed"] == []
-    assert plan.attrs["is_parseval"] and plan.attrs["is_analytic"]
+    assert plan.attrs["meets_parseval"] and plan.attrs["meets_analyticity"]
     assert plan.worst_case_recalled.attrs["decay_base"] == theory.WAVELET_DECAY_BASE
     np.testing.assert_allclose(plan.energy_fraction, 1 - np.asarray(EPSILONS))
     # the numbers of THEORY.md §8 at N = 1024, L = 0.1: x = (L/delta)/(1 - sqrt(1 - eps))
@@ -124,9 +124,11 @@ def test_family_without_recalled_constant_has_no_recalled_column() -> None:
 def test_non_analytic_bank_reports_the_failure_and_no_number() -> None:
     plan = plan_layers("real_wavelet", {}, [0.01, 0.1], bandwidth=0.1)
     assert plan.attrs["hypotheses_failed"] == ["analytic"]
-    assert not plan.attrs["worst_case_applies"] and not plan.attrs["is_analytic"]
+    assert not plan.attrs["worst_case_applies"] and not plan.attrs["meets_analyticity"]
     assert plan.attrs["analyticity_defect"] == pytest.approx(0.5)
-    assert np.isnan(plan.attrs["decay_base"])
+    # one rule with the fits group: the derived a is reported, the counts are not guaranteed
+    assert plan.attrs["decay_base"] == bank_facts(make_bank("real_wavelet", 1024)).decay_base
+    assert plan.attrs["decay_base"] > 1
     for name in ("worst_case_exponential", "worst_case_general", "worst_case_recalled"):
         assert np.all(np.isnan(plan[name].values)), name
     header = "\n".join(plan_header(plan))
@@ -134,15 +136,29 @@ def test_non_analytic_bank_reports_the_failure_and_no_number() -> None:
     assert all(format_count(row["worst_case_exponential"]) == "n/a" for row in summarise(plan))
 
 
-def test_zero_bandwidth_needs_no_layer() -> None:
-    exponential, general = worst_case_layers(
-        np.array([0.01, 0.1]), np.array([0.0, 0.1]), delta=0.01, decay_base=5 / 3
+def test_plan_and_the_fits_group_agree_on_every_bank_of_the_paper_sweep() -> None:
+    """Decay base and hypotheses of each bank of configs/paper_sweep.yaml: plan's (built from
+    family and parameters) equal the fits group's (rebuilt from the store's bank coordinates)."""
+    config = SweepConfig.from_yaml(
+        (Path(__file__).parents[1] / "configs" / "paper_sweep.yaml").read_text()
     )
-    assert exponential.shape == general.shape == (2, 2)
-    assert exponential[0].tolist() == general[0].tolist() == [0.0, 0.0]
-    assert exponential[1].tolist() == list(
-        theory.layers_needed_exponential([0.01, 0.1], 10.0, a=5 / 3)
+    coords = config.bank_coords()
+    stand_in = xr.Dataset(  # the bank axis of the sweep's store, without running the sweep
+        coords={name: ("bank", values) for name, values in coords.items()},
+        attrs={"config": config.canonical_text(), "grid_shape": list(config.shape)},
     )
+    fits = bank_facts_dataset(stored_bank_facts(stand_in))
+    assert fits.sizes["bank"] == len(config.bank_table()) == 10
+    for index, entry in enumerate(config.bank_table()):
+        plan = plan_layers(entry.family, entry.params, [0.1], bandwidth=0.1, length=config.length)
+        row = fits.isel(bank=index)
+        assert plan.attrs["params"] == entry.params
+        np.testing.assert_equal(plan.attrs["decay_base"], float(row.decay_base))
+        np.testing.assert_equal(plan.attrs["band_ratio"], float(row.band_ratio))
+        assert plan.attrs["delta"] == float(row.high_pass_delta)
+        for name in ("meets_parseval", "meets_analyticity", "meets_high_pass"):
+            assert plan.attrs[name] == bool(row[name]), (entry, name)
+        assert ", ".join(plan.attrs["hypotheses_failed"]) == str(row.hypotheses_failed.values)
 
 
 def test_parsing_helpers() -> None:

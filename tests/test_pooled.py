@@ -8,9 +8,9 @@ import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.analysis import EXPONENTIAL, POLYNOMIAL, UNRESOLVED
+from pipeline.analysis.pooled import ALL_SIGNALS, poisson_weights, pool_fits
 from pipeline.errors import InvalidParameterError
-from pipeline.fit import EXPONENTIAL, POLYNOMIAL, UNRESOLVED
-from pipeline.pooled import ALL_SIGNALS, poisson_weights, pool_fits
 
 LAYERS = np.arange(11)
 

@@ -27,9 +27,9 @@ from golden.generate import (
     fixed_signals,
     sweep_spec,
 )
-from golden_io import compare
+from golden_io import compare, load_golden
 
-from pipeline.aggregate import aggregate_results
+from pipeline.analysis import aggregate_results
 from pipeline.cascade import propagate
 from pipeline.filters import make_bank
 from pipeline.planning import plan_layers
@@ -67,9 +67,22 @@ def test_store_reproduces_golden(golden_store: str) -> None:
     compare(GOLDEN / "store", open_results(golden_store).load())
 
 
+#: Worst-case counts the redesign changes on purpose (issue 8, one BankFacts rule): NaN on banks
+#: that fail a hypothesis (the golden real_wavelet bank), as ``plan`` always had them.
+NOT_GUARANTEED = ("layers_needed_general_bound", "layers_needed_exponential_bound")
+
+
 def test_fits_reproduce_golden(golden_store: str) -> None:
-    fits = aggregate_results(open_results(golden_store), replicates=200, seed=7)
-    compare(GOLDEN / "fits", fits.load())
+    fits = aggregate_results(open_results(golden_store), replicates=200, seed=7).load()
+    compare(GOLDEN / "fits", fits, skip=NOT_GUARANTEED)
+    golden, _ = load_golden(GOLDEN / "fits")
+    meets = (fits.meets_parseval & fits.meets_analyticity & fits.meets_high_pass).values
+    assert list(fits.family.values[~meets]) == ["real_wavelet"]
+    for name in NOT_GUARANTEED:
+        dims, want = golden[name]
+        have = fits[name].transpose(*dims).values
+        np.testing.assert_array_equal(have[:, meets], want[:, meets])
+        assert np.isnan(have[:, ~meets]).all() and not np.isnan(want[:, ~meets]).any()
 
 
 @pytest.mark.parametrize("family", PLAN_FAMILIES)

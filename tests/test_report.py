@@ -2,7 +2,7 @@
 
 One fitted store and one report, built once for the module (:func:`built`): the store as the
 sweep flow builds it (its schema task's plain function and every work unit, no Prefect server),
-fitted with :func:`pipeline.aggregate.aggregate_results`, and reported through the CLI, the way a
+fitted with :func:`pipeline.analysis.aggregate_results`, and reported through the CLI, the way a
 user does it. Every test reads that page or recomputes a table from the same store; the tables'
 behaviour on hand-made summaries is in ``test_report_tables.py``.
 """
@@ -23,8 +23,8 @@ from conftest import build_store
 from typer.testing import CliRunner
 
 import pipeline.report.build as build_module
-from pipeline.aggregate import aggregate_results, bank_labels
-from pipeline.pooled import ALL_SIGNALS
+from pipeline.analysis import aggregate_results, bank_labels
+from pipeline.analysis.pooled import ALL_SIGNALS
 from pipeline.report import (
     COUNT_QUANTILE_METHOD,
     FIGURE_FILES,

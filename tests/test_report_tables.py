@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from pipeline.fit import EXPONENTIAL
-from pipeline.pooled import ALL_SIGNALS
+from pipeline.analysis.fit import EXPONENTIAL
+from pipeline.analysis.pooled import ALL_SIGNALS
 from pipeline.report.page import render_html
 from pipeline.report.summaries import RATIO_QUANTILES, BankInfo, scale_axes
 from pipeline.report.tables import (

@@ -208,8 +208,7 @@ def test_a_failing_unit_is_reported_and_the_others_land(
 
 def test_the_fit_flow_writes_fits_that_open_results_merges(swept: dict) -> None:
     from flows.aggregate import aggregate
-    from pipeline.fit import EXPONENTIAL, fit_decay
-    from pipeline.pooled import pool_fits
+    from pipeline.analysis import EXPONENTIAL, fit_decay, pool_fits
     from pipeline.store import open_results
 
     rows = aggregate(str(swept["store"]), replicates=200)

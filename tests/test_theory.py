@@ -1,4 +1,5 @@
-"""The paper's bounds and layer counts (pipeline.theory) against THEORY.md §4-§8 and real cascades."""
+"""The theory kernels (pipeline.theory): properties of the formulas of docs/theory.md §3-§8,
+the Table I numbers from the §8 formula, and bounds that hold on exact cascades."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from pipeline import theory
 from pipeline.cascade import propagate
 from pipeline.errors import InvalidParameterError
 from pipeline.filters import make_bank
+from pipeline.spectra import radial_power
+from pipeline.theory import kernels
 
 FRACTIONS = np.asarray(theory.TABLE_ENERGY_FRACTIONS)
 EPSILONS = 1.0 - FRACTIONS
@@ -23,7 +26,7 @@ LAYERS = np.arange(1, 6)
 
 
 def test_window_ratio_values_of_theory_table() -> None:
-    x = theory._window_ratio(EPSILONS, 1.0, 1)
+    x = kernels.window_ratio(EPSILONS, 1.0, 1)
     np.testing.assert_allclose(x, [2.000, 3.414, 7.464, 19.487, 39.494, 199.499], atol=5e-4, rtol=0)
 
 
@@ -61,6 +64,73 @@ def test_layers_needed_half_bandwidth_rows() -> None:
     np.testing.assert_array_equal(
         theory.layers_needed_exponential(EPSILONS, 0.5, a=1.5, l=2), [2, 3, 5, 8, 10, 14]
     )
+
+
+def test_table_rows_are_the_formula_with_the_recalled_constants_as_parameters() -> None:
+    """Table I is the §8 formula evaluated at the recalled a; any other a is a parameter."""
+    table = theory.layers_table()
+    for row, base in (("wavelets", 5 / 3), ("weyl_heisenberg", 1.5)):
+        assert float(table.decay_base.sel(filters=row)) == base
+        np.testing.assert_array_equal(
+            table.sel(filters=row), theory.layers_needed_exponential(EPSILONS, 1.0, a=base)
+        )
+    # the wavelet constant is the derived base of a band ratio 4 (supp psi^ in [1/2, 2])
+    assert theory.decay_base_from_band_ratio(4) == theory.WAVELET_DECAY_BASE
+    assert list(theory.layers_needed_exponential(EPSILONS, 1.0, a=2.0)) == [1, 2, 3, 5, 6, 8]
+
+
+@given(
+    eps=st.lists(st.floats(1e-6, 1 - 1e-6), min_size=2, max_size=6, unique=True),
+    ratio=st.floats(1e-3, 1e3),
+    order=st.integers(1, 4),
+    a=st.floats(1.01, 4.0),
+)
+@settings(max_examples=40, deadline=None)
+def test_counts_fall_as_epsilon_grows_and_rise_with_bandwidth(
+    eps: list[float], ratio: float, order: int, a: float
+) -> None:
+    eps_sorted = np.sort(eps)
+    for counts in (
+        theory.layers_needed_exponential(eps_sorted, ratio, a=a, l=order),
+        theory.layers_needed_general(eps_sorted, ratio, l=order),
+    ):
+        assert np.all(np.diff(counts) <= 0)
+    wider = theory.layers_needed_exponential(eps_sorted, 2 * ratio, a=a, l=order)
+    assert np.all(wider >= theory.layers_needed_exponential(eps_sorted, ratio, a=a, l=order))
+    steeper = theory.layers_needed_exponential(eps_sorted, ratio, a=a + 1, l=order)
+    assert np.all(steeper <= theory.layers_needed_exponential(eps_sorted, ratio, a=a, l=order))
+
+
+def test_count_limits() -> None:
+    """x -> L/delta as epsilon -> 1, x ~ 2l (L/delta)/epsilon as epsilon -> 0; L = 0 needs none."""
+    np.testing.assert_allclose(kernels.window_ratio(1 - 1e-15, 3.0, 1), 3.0, rtol=1e-6)
+    np.testing.assert_allclose(kernels.window_ratio(1e-9, 3.0, 2), 2 * 2 * 3.0 / 1e-9, rtol=1e-6)
+    counts = theory.worst_case_layers(0.0, 0.1, 5 / 3, [0.5, 0.01])
+    np.testing.assert_array_equal(counts.general, [0, 0])
+    np.testing.assert_array_equal(counts.exponential, [0, 0])
+
+
+def test_worst_case_layers_by_name_and_not_guaranteed() -> None:
+    width = xr.DataArray([0.1, 0.2], dims="signal")
+    eps = xr.DataArray([0.5, 0.1], dims="epsilon")
+    counts = theory.worst_case_layers(width, 0.01, 5 / 3, eps)
+    assert counts.general.dims == ("epsilon", "signal") or set(counts.general.dims) == {
+        "signal",
+        "epsilon",
+    }
+    x = kernels.window_ratio(0.1, 0.2 / 0.01, 1)
+    assert float(counts.general.sel(signal=1).isel(epsilon=1)) == math.ceil(x - 1)
+    assert float(counts.exponential.sel(signal=1).isel(epsilon=1)) == math.ceil(
+        math.log(x) / math.log(5 / 3)
+    )
+    for bad in (
+        theory.worst_case_layers(width, 0.01, 5 / 3, eps, guaranteed=False),
+        theory.worst_case_layers(width, 0.0, 5 / 3, eps),
+        theory.worst_case_layers(width, np.inf, 5 / 3, eps),
+    ):
+        assert bad.general.isnull().all() and bad.exponential.isnull().all()
+    no_base = theory.worst_case_layers(width, 0.01, np.nan, eps)
+    assert no_base.exponential.isnull().all() and no_base.general.notnull().all()
 
 
 def test_layers_needed_scalar_returns_int() -> None:
@@ -147,6 +217,7 @@ BANKS = [("meyer", 256, {}), ("meyer", 512, {}), ("gabor", 256, {"spacing": 1 / 
 def cascade(request: pytest.FixtureRequest) -> tuple:
     family, length, params = request.param
     bank = make_bank(family, length, **params)
+    assert theory.bank_facts(bank).worst_case_applies  # the bounds' hypotheses hold
     signals = _test_signals(length)
     result = propagate(signals, bank, depth=5, energy_budget=0.0)
     return bank, signals, result
@@ -182,6 +253,55 @@ def test_bounds_at_most_input_energy_and_monotone(cascade: tuple) -> None:
         energy = result.input_energy.values[:, None]
         assert np.all(bound.values <= energy * (1 + 1e-12))
         assert np.all(np.diff(bound.values, axis=1) <= 1e-12 * energy)
+
+
+def test_radial_power_is_the_energy_split_by_radius(cascade: tuple) -> None:
+    _, signals, result = cascade
+    radii, power = radial_power(signals)
+    assert np.all(np.diff(radii) > 0) and radii[0] == 0 and radii[-1] == 0.5
+    np.testing.assert_allclose(power.sum(axis=1), result.input_energy.values, rtol=1e-12)
+    assert np.all(power >= 0)
+
+
+def test_bounds_from_radial_power_as_a_store_holds_it(cascade: tuple) -> None:
+    bank, signals, _ = cascade
+    radii, power = radial_power(signals)
+    stored = xr.DataArray(
+        power, dims=("signal", "frequency_radius"), coords={"frequency_radius": radii}
+    ).chunk({"signal": 1})
+    delta = theory.bank_facts(bank).delta
+    lazy = theory.bound_general(stored, LAYERS, delta=delta)
+    np.testing.assert_allclose(
+        lazy.values, theory.bound_general(signals, LAYERS, delta=delta).values, rtol=1e-14
+    )
+    widths = theory.signal_bandwidth(stored)
+    assert widths.chunks is not None  # lazy, chunk by chunk
+    np.testing.assert_array_equal(widths.values, theory.signal_bandwidth(signals).values)
+
+
+def test_essential_bandwidth_of_band_limited_and_constant_signals() -> None:
+    signals = _test_signals(256)
+    widths = theory.signal_bandwidth(signals).values
+    assert widths[1] <= 0.1  # band-limited to 0.1
+    assert widths[0] > 0.45  # white noise reaches the Nyquist band
+    assert theory.signal_bandwidth(np.ones((1, 16))).item() == 0.0
+    looser = theory.signal_bandwidth(signals, tolerance=0.1).values
+    assert np.all(looser <= widths)
+
+
+def test_bank_facts_report_the_value_and_flag_the_failing_hypothesis() -> None:
+    """One rule: real_wavelet's derived a is reported, analyticity flagged, counts not given."""
+    facts = theory.bank_facts(make_bank("real_wavelet", 1024))
+    assert facts.decay_base > 1
+    assert facts.decay_base == theory.decay_base_from_band_ratio(facts.band_ratio)
+    assert facts.meets_parseval and facts.meets_high_pass and not facts.meets_analyticity
+    assert facts.hypotheses_failed == ["analytic"] and not facts.worst_case_applies
+    assert facts.decay_base_note == ""
+    meyer = theory.bank_facts(make_bank("meyer", 1024))
+    assert meyer.worst_case_applies and meyer.hypotheses_failed == []
+    table = theory.bank_facts_dataset([meyer, facts])
+    assert table.hypotheses_failed.values.tolist() == ["", "analytic"]
+    np.testing.assert_array_equal(table.decay_base, [meyer.decay_base, facts.decay_base])
 
 
 def test_bound_keeps_signal_coords() -> None:

@@ -9,7 +9,7 @@ r"""Figures and tables of a fitted sweep: PNGs and one self-contained HTML page.
   :math:`[W_n, W_n + s_n]`);
 - ``exponents.png``: the pooled decay rate :math:`\log a` of :math:`W_n \sim C_i a^{-n}` and the
   pooled exponent :math:`\beta` of :math:`W_n \sim C_i n^{-\beta}` per bank
-  (:mod:`pipeline.pooled`), with bootstrap intervals, against the family's scale parameter
+  (:mod:`pipeline.analysis.pooled`), with bootstrap intervals, against the family's scale parameter
   (:attr:`pipeline.filters.FamilyInfo.scale_parameters`);
 - ``layers_needed.png``: per bank and :math:`\varepsilon`, the distribution over signals of the
   smallest N with :math:`\sum_{n\le N} F_n \ge (1-\varepsilon)\|f\|^2`, beside the worst-case

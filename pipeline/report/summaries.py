@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ..aggregate import bank_labels
+from ..analysis import bank_labels
 from ..errors import FitsMissingError
 from ..filters import families, family_info
 from ..store import StorePath, open_results
@@ -120,7 +120,7 @@ class BankInfo:
     Attributes
     ----------
     labels
-        one readable label per bank (:func:`pipeline.aggregate.bank_labels`).
+        one readable label per bank (:func:`pipeline.analysis.bank_labels`).
     families
         each bank's family.
     failed

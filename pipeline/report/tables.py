@@ -19,8 +19,8 @@ import pandas as pd
 import xarray as xr
 from pandas.io.formats.style import Styler
 
-from ..fit import EXPONENTIAL, POLYNOMIAL
-from ..pooled import ALL_SIGNALS
+from ..analysis.fit import EXPONENTIAL, POLYNOMIAL
+from ..analysis.pooled import ALL_SIGNALS
 from .summaries import BankInfo
 
 __all__ = [

@@ -81,7 +81,7 @@ def sweep_spec(signals_path: Path, store: Path) -> dict:
 def main() -> None:
     from conftest import build_store
 
-    from pipeline.aggregate import aggregate_results
+    from pipeline.analysis import aggregate_results
     from pipeline.cascade import propagate
     from pipeline.filters import make_bank
     from pipeline.planning import plan_layers

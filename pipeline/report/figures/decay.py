@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ...fit import ROUND_OFF_FLOOR
+from ...analysis.fit import ROUND_OFF_FLOOR
 from ..summaries import DECAY_QUANTILES, BankInfo
 from ._style import bank_colour, bottom_legend, label_left_column, panel_grid, positive
 

@@ -9,8 +9,8 @@ import xarray as xr
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ...fit import EXPONENTIAL, POLYNOMIAL
-from ...pooled import ALL_SIGNALS
+from ...analysis.fit import EXPONENTIAL, POLYNOMIAL
+from ...analysis.pooled import ALL_SIGNALS
 from ..summaries import BankInfo, ScalePanel
 from ._style import CLASS_PALETTE, wrap
 

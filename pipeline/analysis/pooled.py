@@ -9,13 +9,14 @@ therefore shares one slope across the curves of a bank and gives each curve its 
     \hat s = -\frac{\sum_i S^{(i)}_{xy}}{\sum_i S^{(i)}_{xx}}, \qquad
     \mathrm{RSS} = \sum_i S^{(i)}_{yy} - \frac{\bigl(\sum_i S^{(i)}_{xy}\bigr)^2}{\sum_i S^{(i)}_{xx}},
 
-with :math:`x_n = n` (exponential: :math:`s = \log a`) or :math:`x_n = \log n` (polynomial:
+with :math:`x_n` the abscissa of each registered decay model (:mod:`pipeline.analysis.fit_models`;
+exponential :math:`x_n = n`, :math:`s = \log a`; polynomial :math:`x_n = \log n`,
 :math:`s = \beta`), and :math:`S^{(i)}` the sums of products of a curve's resolved layers, centred
-on that curve's means (the layers :mod:`pipeline.fit` uses: :math:`n\ge1`, above 10× the slack
+on that curve's means (the layers :mod:`pipeline.analysis.fit` uses: :math:`n\ge1`, above 10× the slack
 and the round-off floor; curves with fewer than ``MIN_LAYERS`` are left out). The standard error
 is :math:`\sqrt{\mathrm{RSS}/(M - k - 1)\,/\sum_i S^{(i)}_{xx}}` for k curves and M layers in all;
-the preferred model has the smaller pooled RSS (both models have k + 1 parameters, so this is
-also the smaller AIC).
+the preferred model has the smallest pooled RSS (every model has k + 1 parameters, so this is
+also the smallest AIC; ties go to the smaller flag code).
 
 Confidence intervals come from a Poisson bootstrap over signals (each signal gets a weight
 :math:`w \sim \mathrm{Poisson}(1)` per replicate, the same weight in every bank; percentile
@@ -33,33 +34,38 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from .errors import InvalidParameterError
-from .fit import EXPONENTIAL, POLYNOMIAL, UNRESOLVED, centred_layers
+from ..errors import InvalidParameterError
+from .fit import centred_layers, preferred
+from .fit_models import fit_models, flag_attributes
 
-#: Per-curve sums, in this order, along the last axis of :func:`curve_sums`.
-SUMS = ("curves", "layers", "sxx_exp", "sxy_exp", "sxx_poly", "sxy_poly", "syy")
 #: Name of the pool that holds every signal.
 ALL_SIGNALS = "all"
 #: Signals whose bootstrap weights are drawn at once.
 WEIGHT_ROWS = 512
 
 
+def sums() -> list[str]:
+    """Per-curve sums, in order along the last axis of :func:`curve_sums`: ``curves``,
+    ``layers``, per model ``sxx_<key>`` and ``sxy_<key>``, then ``syy``."""
+    per_model = [name for m in fit_models() for name in (f"sxx_{m.key}", f"sxy_{m.key}")]
+    return ["curves", "layers", *per_model, "syy"]
+
+
 def _curve_sums(
     propagated: NDArray, slack: NDArray, input_energy: NDArray, layers: NDArray
 ) -> NDArray[np.float64]:
-    """(..., layer) -> (..., len(SUMS)): centred sums of products of each curve's resolved layers.
-
-    Zero for curves with fewer than ``MIN_LAYERS`` resolved layers (they drop out of the pool).
-    """
+    """(..., layer) -> (..., len(sums())): centred sums of products of each curve's resolved
+    layers. Zero for curves with fewer than ``MIN_LAYERS`` resolved layers (they drop out)."""
     c = centred_layers(propagated, slack, input_energy, layers)
+    per_model = []
+    for model in fit_models():
+        x = c.x[model.key]
+        per_model += [(x * x).sum(-1), (x * c.y).sum(-1)]
     return np.stack(
         [
             c.use.astype(np.float64),
             np.where(c.use, c.count, 0).astype(np.float64),
-            (c.exp * c.exp).sum(-1),
-            (c.exp * c.y).sum(-1),
-            (c.poly * c.poly).sum(-1),
-            (c.poly * c.y).sum(-1),
+            *per_model,
             (c.y * c.y).sum(-1),
         ],
         axis=-1,
@@ -67,7 +73,7 @@ def _curve_sums(
 
 
 def curve_sums(energies: xr.Dataset) -> xr.DataArray:
-    """The :data:`SUMS` of every curve, lazily chunk by chunk (``apply_ufunc``, dask-parallelized).
+    """The :func:`sums` of every curve, lazily chunk by chunk (``apply_ufunc``, dask-parallelized).
 
     Parameters
     ----------
@@ -77,9 +83,10 @@ def curve_sums(energies: xr.Dataset) -> xr.DataArray:
     Returns
     -------
     xarray.DataArray
-        over the curves' dims plus ``sum`` (coordinate :data:`SUMS`).
+        over the curves' dims plus ``sum`` (coordinate :func:`sums`).
     """
-    sums = xr.apply_ufunc(
+    names = sums()
+    result = xr.apply_ufunc(
         _curve_sums,
         energies.propagated_energy,
         energies.pruned_slack,
@@ -89,9 +96,9 @@ def curve_sums(energies: xr.Dataset) -> xr.DataArray:
         output_core_dims=[["sum"]],
         dask="parallelized",
         output_dtypes=[np.float64],
-        dask_gufunc_kwargs={"output_sizes": {"sum": len(SUMS)}},
+        dask_gufunc_kwargs={"output_sizes": {"sum": len(names)}},
     )
-    return sums.assign_coords(sum=list(SUMS))
+    return result.assign_coords(sum=names)
 
 
 # --------------------------------------------------------------------------------------------
@@ -201,7 +208,7 @@ def pool_fits(
         dims (``pool``, ``bank``); ``pool`` = ["all", *sorted classes]. Variables
         ``pooled_exp_rate`` (:math:`\log a`), ``pooled_poly_exponent`` (:math:`\beta`), each with
         ``_se``, ``_lower``, ``_upper``; ``pooled_preferred_model`` (CF flags as
-        :mod:`pipeline.fit`), ``pooled_curves`` and ``pooled_layers`` (curves and layers used).
+        :mod:`pipeline.analysis.fit`), ``pooled_curves`` and ``pooled_layers`` (curves and layers used).
     """
     if not isinstance(replicates, int) or isinstance(replicates, bool) or replicates < 10:
         raise InvalidParameterError("replicates", replicates, "must be an integer >= 10")
@@ -214,25 +221,25 @@ def pool_fits(
             raise InvalidParameterError("energies", tuple(energies.dims), f"needs a {dim!r} dim")
 
     pools, codes = _pools(energies, pool_by)
-    sums = curve_sums(energies).transpose("signal", "bank", "sum").data
-    if not isinstance(sums, da.Array):
-        sums = da.from_array(sums, chunks=(max(1, sums.shape[0]), -1, -1))
-    sums = sums.rechunk({1: -1, 2: -1})
-    n_banks = sums.shape[1]
+    per_curve = curve_sums(energies).transpose("signal", "bank", "sum").data
+    if not isinstance(per_curve, da.Array):
+        per_curve = da.from_array(per_curve, chunks=(max(1, per_curve.shape[0]), -1, -1))
+    per_curve = per_curve.rechunk({1: -1, 2: -1})
+    n_banks = per_curve.shape[1]
     partial = da.map_blocks(
         _pool_block,
-        sums,
+        per_curve,
         codes=codes,
         n_pools=len(pools),
         replicates=replicates,
         seed=seed,
         new_axis=[1, 2],
         chunks=(
-            (1,) * sums.numblocks[0],
+            (1,) * per_curve.numblocks[0],
             (len(pools),),
             (1 + replicates,),
             (n_banks,),
-            (len(SUMS),),
+            (per_curve.shape[2],),
         ),
         dtype=np.float64,
     )
@@ -263,7 +270,7 @@ def _pooled_dataset(
     seed: int,
     pool_by: str | None,
 ) -> xr.Dataset:
-    index = {name: i for i, name in enumerate(SUMS)}
+    index = {name: i for i, name in enumerate(sums())}
 
     def column(name: str) -> NDArray:
         return totals[..., index[name]]
@@ -272,20 +279,20 @@ def _pooled_dataset(
     tail = (1 - confidence) / 2
     dims = ("pool", "bank")
     data: dict[str, xr.Variable] = {}
-    rss = {}
-    for model, label, meaning in (
-        ("exp", "pooled_exp_rate", "log a of W_n ~ C_i a^(-n), one a per bank"),
-        ("poly", "pooled_poly_exponent", "beta of W_n ~ C_i n^(-beta), one beta per bank"),
-    ):
-        decay, se, rss[model] = _slope_statistics(
-            column(f"sxx_{model}"), column(f"sxy_{model}"), syy, curves, layers
+    rss = []
+    models = fit_models()
+    for model in models:
+        label = f"pooled_{model.rate}"
+        decay, se, model_rss = _slope_statistics(
+            column(f"sxx_{model.key}"), column(f"sxy_{model.key}"), syy, curves, layers
         )
+        rss.append(xr.DataArray(model_rss[:, 0], dims=dims))
         boot = np.moveaxis(decay[:, 1:], 1, -1)  # (pool, bank, replicate)
         ok = np.isfinite(boot).sum(axis=-1) >= max(10, replicates // 2)
         with np.errstate(all="ignore"):
             lower = np.where(ok, _nanquantile(boot, tail), np.nan)
             upper = np.where(ok, _nanquantile(boot, 1 - tail), np.nan)
-        data[label] = xr.Variable(dims, decay[:, 0], {"description": meaning})
+        data[label] = xr.Variable(dims, decay[:, 0], {"description": model.pooled_description})
         data[f"{label}_se"] = xr.Variable(
             dims, se[:, 0], {"description": f"OLS standard error of {label}"}
         )
@@ -296,19 +303,15 @@ def _pooled_dataset(
             dims, upper, {"description": f"{confidence:.0%} Poisson-bootstrap upper limit"}
         )
     n_curves = curves[:, 0]
-    resolved = np.isfinite(data["pooled_exp_rate"].values)
-    preferred = np.where(
-        resolved,
-        np.where(rss["exp"][:, 0] <= rss["poly"][:, 0], EXPONENTIAL, POLYNOMIAL),
-        UNRESOLVED,
-    ).astype(np.int8)
+    first = data[f"pooled_{models[0].rate}"].values
+    rss = [score.where(np.isfinite(first)) for score in rss]
+    flag, _ = preferred(rss, [m.code for m in models])
     data["pooled_preferred_model"] = xr.Variable(
         dims,
-        preferred,
+        flag.values,
         {
             "description": "model with the smaller pooled RSS (= smaller AIC; CF flags)",
-            "flag_values": np.array([UNRESOLVED, EXPONENTIAL, POLYNOMIAL], dtype=np.int8),
-            "flag_meanings": "unresolved exponential polynomial",
+            **flag_attributes(),
         },
     )
     data["pooled_curves"] = xr.Variable(
@@ -325,7 +328,7 @@ def _pooled_dataset(
         bootstrap_confidence=confidence,
         bootstrap_seed=seed,
         pooled_method="one slope per bank, one intercept per curve (within OLS); Poisson "
-        "bootstrap over signals, percentile intervals (pipeline/pooled.py)",
+        "bootstrap over signals, percentile intervals (pipeline/analysis/pooled.py)",
     )
     return result
 

@@ -1,0 +1,47 @@
+"""Readable labels of a store's banks, from its ``family`` and ``bank_<name>`` coordinates."""
+
+from __future__ import annotations
+
+import xarray as xr
+
+
+def bank_labels(dataset: xr.Dataset) -> list[str]:
+    """One readable label per bank: its family and the parameters it has, e.g. ``meyer dilation=2``.
+
+    Read from the store's ``family`` and ``bank_<name>`` coordinates (``bank_hash`` left out);
+    parameters a family lacks (NaN or "") are skipped. Only the parameters that vary within a
+    family are shown, so single banks stay short.
+    """
+    families = [str(value) for value in dataset["family"].values]
+    names = [
+        name
+        for name in dataset.coords
+        if str(name).startswith("bank_") and name != "bank_hash" and dataset[name].dims == ("bank",)
+    ]
+    values = {name: dataset[name].values for name in names}
+    labels = []
+    for index, family in enumerate(families):
+        same = [i for i, other in enumerate(families) if other == family]
+        parts = [family]
+        for name in names:
+            column = values[name]
+            value = column[index]
+            if _missing(value) or len({_key(column[i]) for i in same}) < 2:
+                continue
+            parts.append(f"{str(name)[5:]}={_format(value)}")
+        labels.append(" ".join(parts))
+    return labels
+
+
+def _missing(value: object) -> bool:
+    return value == "" or (isinstance(value, float) and value != value)
+
+
+def _key(value: object) -> str:
+    return "nan" if _missing(value) else repr(value)
+
+
+def _format(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -1,0 +1,136 @@
+r"""Plan a network: how many layers keep :math:`(1-\varepsilon)` of the energy (docs/theory.md §8).
+
+*How many layers do I need so that 99% of my data's energy is in the features, with this filter
+bank?* Two answers, side by side:
+
+- the paper's **worst case** for band-limited inputs (supp :math:`\hat f \subseteq B_L(0)`),
+  sufficient numbers N with :math:`\sum_{n=0}^{N} |||\Phi^n(f)|||^2 \ge (1-\varepsilon)\|f\|^2`:
+
+  .. math::
+      x = \frac{L/\delta}{1 - (1-\varepsilon)^{1/(2l)}}, \qquad
+      N_{\exp} = \lceil \log_a x \rceil \ \text{(Theorem B)}, \qquad
+      N_{\text{gen}} = \lceil x^{1/\alpha} - 1 \rceil \ \text{(Theorem A, d = 1: } \alpha = 1),
+
+  with :math:`\delta` the bank's high-pass radius and the decay base **derived** from the bank,
+  :math:`a = (\rho + 1)/(\rho - 1)` (docs/theory.md §6, [D]); the paper's recalled constants
+  (5/3 wavelets, 3/2 Weyl-Heisenberg, [R]) are reported apart, as labelled extra information.
+  The bank's facts and hypotheses are :class:`pipeline.theory.BankFacts`, with its one rule:
+  where the bank fails a hypothesis its values are still reported and the counts are NaN;
+- the **empirical** count of a sweep's signals, read from its store
+  (:mod:`pipeline.planning.from_store`).
+
+Counting is the same everywhere: N means feature layers n = 0..N. Frequencies are in cycles per
+sample. Pure library code: no Prefect, no printing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import xarray as xr
+
+from ..errors import InvalidParameterError
+from ..filters import make_bank
+from ..theory import bank_facts
+from ..theory._checks import window_order
+from ._inputs import check_bandwidth, check_length, parse_epsilons
+from .from_store import ProgressCallback, plan_from_store
+from .worst_case import worst_case_dataset
+
+#: Grid length of the bank when neither ``length`` nor a store is given.
+DEFAULT_LENGTH = 1024
+
+
+def plan_layers(
+    family: str,
+    params: Mapping[str, object],
+    epsilon: Sequence[float] | float,
+    *,
+    length: int | None = None,
+    bandwidth: float | None = None,
+    data: str | os.PathLike[str] | None = None,
+    l: float = 1,  # noqa: E741
+    progress: ProgressCallback | None = None,
+) -> xr.Dataset:
+    r"""Layers needed for :math:`(1-\varepsilon)` of the energy: worst case; empirical with data.
+
+    Parameters
+    ----------
+    family, params
+        the bank: ``make_bank(family, length, **params)``.
+    epsilon
+        :math:`\varepsilon \in (0, 1)`, one or more (duplicates dropped).
+    length
+        grid length of the bank; default :data:`DEFAULT_LENGTH`, or the store's with ``data``
+        (a different value is an error).
+    bandwidth
+        L in (0, 0.5] cycles/sample, the inputs' band limit (supp :math:`\hat f \subseteq B_L`).
+    data
+        a sweep's store: L per signal is its essential bandwidth, from the store's
+        ``radial_power`` (:func:`pipeline.theory.signal_bandwidth`, tolerance 1e-12). If the
+        store holds the same bank (family and resolved parameters), its energies are read
+        (completed units only); otherwise — the one case that needs the signal sources — the
+        signals are regenerated from the store's config and propagated with its depth, pruning
+        budget and dtype. Exactly one of ``bandwidth`` and ``data``.
+    l
+        window order of the bounds, >= 1 (docs/theory.md §3; l = 1 is the sharpest in d = 1).
+    progress
+        called as ``progress(done, total)`` after each signal chunk (``data`` only).
+
+    Returns
+    -------
+    xarray.Dataset
+        dims ``epsilon`` (coordinate ``energy_fraction`` = 1 - epsilon) and, with ``data``,
+        ``signal`` (with the store's ``dataset``, ``signal_class`` and ``seed`` coordinates):
+
+        - ``bandwidth``: L, scalar or ``(signal,)``;
+        - ``worst_case_exponential``, ``worst_case_general``: ``([signal,] epsilon)`` floats,
+          NaN where the bank fails a hypothesis (exponential also where a is not derived);
+        - ``worst_case_recalled``: the same with the paper's recalled a (families of
+          :attr:`FamilyInfo.recalled_decay_base` only; extra information, [R]);
+        - with ``data``: ``empirical_layers`` ``(signal, epsilon)``, NaN where
+          :math:`(1-\varepsilon)` is not reached within the stored feature layers
+          0..depth-1, or where the signal was not computed; ``computed`` ``(signal,)``.
+
+        attrs: the bank's facts (``family``, ``params``, ``length``, ``delta``, ``band_ratio``,
+        ``decay_base`` — derived, reported even where a hypothesis fails —, ``decay_base_note``,
+        ``frame_lower``, ``frame_upper``, ``analyticity_defect``, ``meets_parseval``,
+        ``meets_analyticity``, ``meets_high_pass``, ``hypotheses_failed``,
+        ``worst_case_applies``), ``l``; with ``data`` also ``store``, ``source`` (``"store bank
+        k"`` or ``"computed"``), ``depth``, ``energy_budget``, ``dtype``.
+
+    Raises
+    ------
+    InvalidParameterError
+        (or a subclass) for a bad family, parameter, epsilon, bandwidth, length or l, for
+        both or neither of ``bandwidth`` and ``data``, or a ``length`` that differs from the
+        store's.
+    StoreError
+        for a missing store, one without ``radial_power`` or without a ``config`` attribute.
+    ConfigError
+        for a bank not in the store whose signal sources no longer validate (e.g. a moved file).
+
+    Notes
+    -----
+    Under pruning (``energy_budget`` > 0) the stored :math:`F_n` are lower bounds, so the
+    empirical N is an **upper bound** on the true count (exact for ``energy_budget = 0``). The
+    worst-case counts are sufficient, not necessary: far above what networks need (§8).
+    """
+    eps = parse_epsilons(epsilon)
+    order = window_order(l)
+    if not isinstance(family, str):
+        raise InvalidParameterError("family", family, "must be a family name (a string)")
+    if (bandwidth is None) == (data is None):
+        raise InvalidParameterError(
+            "--bandwidth/--data",
+            "both" if bandwidth is not None else "neither",
+            "give exactly one of them",
+        )
+    if data is None:
+        width = check_bandwidth(bandwidth)
+        grid = DEFAULT_LENGTH if length is None else check_length(length)
+        facts = bank_facts(make_bank(family, grid, **dict(params)))
+        return worst_case_dataset(eps, np.float64(width), facts, order, dims=())
+    return plan_from_store(family, params, eps, data, length, order, progress)
