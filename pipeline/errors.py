@@ -69,7 +69,15 @@ class BankCoverageError(EnergySweepError):
     """A filter bank leaves some frequency bin uncovered (Littlewood-Paley sum is zero there)."""
 
 
-class FitsMissingError(EnergySweepError):
+class StoreError(EnergySweepError):
+    """A store that is missing, not an energy-sweep store, or a unit that cannot be written."""
+
+
+class StoreMismatchError(StoreError):
+    """An existing store was made with other settings than the ones asked for."""
+
+
+class FitsMissingError(StoreError):
     """A store without (complete) decay fits: ``energy-sweep fit STORE`` has to run first.
 
     The message names the store and the fit variables it lacks.

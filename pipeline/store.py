@@ -46,7 +46,7 @@ import numpy as np
 import xarray as xr
 import zarr
 
-from .errors import EnergySweepError, InvalidParameterError
+from .errors import InvalidParameterError, StoreError, StoreMismatchError
 
 #: A store is a local directory, given as a string or a path.
 StorePath = str | os.PathLike[str]
@@ -73,14 +73,6 @@ RECORD_DIMS = ("bank", "signal_chunk")
 MAX_UNIT_HASH = 2**63 - 1
 
 _RECOVERY = "use a new --store or --overwrite"
-
-
-class StoreError(EnergySweepError):
-    """A store that is missing, not an energy-sweep store, or a unit that cannot be written."""
-
-
-class StoreMismatchError(StoreError):
-    """An existing store was made with other settings than the ones asked for."""
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from ..store import StoreError
+from ..errors import StoreError
 from ..theory import (
     HYPOTHESIS_TOLERANCE,
     RADIUS_DIM,

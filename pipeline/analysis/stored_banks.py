@@ -16,8 +16,8 @@ import numpy as np
 import xarray as xr
 import yaml
 
+from ..errors import StoreError
 from ..filters import FilterBank, family_parameters, make_bank
-from ..store import StoreError
 from ..theory import BankFacts, bank_facts
 
 #: Prefix of the bank parameter coordinates (``pipeline.sweep`` bank coordinates).

@@ -24,9 +24,9 @@ from numpy.typing import NDArray
 from ..analysis.bounds import stored_radial_power
 from ..analysis.stored_banks import grid_shape, stored_bank_table
 from ..cascade import propagate
-from ..errors import InvalidParameterError
+from ..errors import InvalidParameterError, StoreError
 from ..filters import FilterBank, make_bank
-from ..store import StoreError, open_results
+from ..store import open_results
 from ..sweep import SweepConfig
 from ..theory import bank_facts, empirical_layers_needed, signal_bandwidth
 from ._inputs import check_length
