@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import time
-from typing import Any
-
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
-
 from contextlib import nullcontext
+from typing import Any
 
 import numpy as np
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.cluster import dask_client
+from flows.clusters import dask_client
 from pipeline.aggregate import aggregate_results, bank_labels
-from pipeline.config import AddressCluster
 from pipeline.fit import EXPONENTIAL, POLYNOMIAL
 from pipeline.store import FITS_GROUP, open_results, write_fits
 
@@ -101,11 +95,7 @@ def aggregate(
     """
     logger = get_run_logger()
     started = time.perf_counter()
-    cluster = (
-        dask_client(AddressCluster(kind="address", address=scheduler))
-        if scheduler
-        else nullcontext()
-    )
+    cluster = dask_client({"kind": "address", "address": scheduler}) if scheduler else nullcontext()
     with cluster:
         fit_store(store, replicates, seed)
     rows = summarise(store)

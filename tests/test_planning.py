@@ -15,9 +15,9 @@ import xarray as xr
 from conftest import build_store as build_sweep_store
 from typer.testing import CliRunner
 
+from flows.cli import app
 from pipeline import theory
 from pipeline.cascade import propagate
-from pipeline.cli import app
 from pipeline.config import SweepConfig
 from pipeline.errors import InvalidParameterError, UnknownFamilyError
 from pipeline.filters import make_bank

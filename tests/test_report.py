@@ -19,8 +19,8 @@ from conftest import build_store
 from typer.testing import CliRunner
 
 import pipeline.report as report_module
+from flows.cli import app
 from pipeline.aggregate import aggregate_results, bank_labels
-from pipeline.cli import app
 from pipeline.report import (
     COUNT_QUANTILE_METHOD,
     FIGURE_FILES,
