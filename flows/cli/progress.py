@@ -24,7 +24,8 @@ class ProgressBar:
 
     Examples
     --------
-    >>> with ProgressBar("units", Console(file=open("/dev/null", "w"))) as advance:
+    >>> import io
+    >>> with ProgressBar("units", Console(file=io.StringIO())) as advance:
     ...     advance(1, 2)
     ...     advance(2, 2)
     """

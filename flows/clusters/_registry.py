@@ -103,10 +103,11 @@ def cluster_spec(cluster: Mapping[str, Any] | BaseModel | None) -> BaseModel:
     --------
     >>> cluster_spec({"workers": 3}).workers
     3
-    >>> cluster_spec({"kind": "address"})
-    Traceback (most recent call last):
-    ...
-    pipeline.errors.ConfigError: cluster.address: is required but missing
+    >>> try:
+    ...     cluster_spec({"kind": "address"})
+    ... except EnergySweepError as error:
+    ...     print(error)
+    cluster.address: is required but missing
     """
     if cluster is None:
         cluster = {}
