@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import time
-from typing import Any
-
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
-
 from contextlib import nullcontext
+from typing import Any
 
 import numpy as np
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.cluster import AddressCluster, dask_client
+from flows.clusters import dask_client
 from pipeline.analysis import EXPONENTIAL, POLYNOMIAL, aggregate_results, bank_labels
 from pipeline.store import FITS_GROUP, open_results, write_fits
 
@@ -99,11 +94,7 @@ def aggregate(
     """
     logger = get_run_logger()
     started = time.perf_counter()
-    cluster = (
-        dask_client(AddressCluster(kind="address", address=scheduler))
-        if scheduler
-        else nullcontext()
-    )
+    cluster = dask_client({"kind": "address", "address": scheduler}) if scheduler else nullcontext()
     with cluster:
         fit_store(store, replicates, seed)
     rows = summarise(store)

@@ -8,23 +8,23 @@ worker. Measured here: raw Dask work costs 5-9 ms per unit.
 
 from __future__ import annotations
 
-import os
 import time
+from collections.abc import Callable
 from typing import Any
-
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 
 from distributed import as_completed
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.cluster import dask_client
+from flows.clusters import dask_client
 from pipeline.store import completed_units
 from pipeline.sweep import SweepConfig, WorkUnit, compute_unit, create_sweep_store, load_config
 
 #: Times Dask re-runs a unit that raised before it is reported as failed.
 UNIT_RETRIES = 2
+
+#: ``progress(done, total)``: called with 0 when the units are submitted, then after each unit.
+Progress = Callable[[int, int], None]
 
 
 @task(name="prepare-store", cache_policy=NO_CACHE)
@@ -46,10 +46,10 @@ def plan_units(config: SweepConfig, recompute: bool = False) -> tuple[dict[WorkU
 
 @task(name="compute-units", cache_policy=NO_CACHE)
 def compute_units(
-    config: SweepConfig, units: dict[WorkUnit, int], show_progress: bool = False
+    config: SweepConfig, units: dict[WorkUnit, int], progress: Progress | None = None
 ) -> dict[str, Any]:
     """Fan the units (with their hashes) out to the configured Dask cluster; collect statistics
-    and failures."""
+    and failures, reporting each finished unit to ``progress``."""
     logger = get_run_logger()
     text = config.canonical_text()
     outcomes: list[dict[str, Any]] = []
@@ -73,7 +73,9 @@ def compute_units(
                 pure=False,
             )
             futures[future] = unit
-        progress = _ProgressBar(len(units)) if show_progress else None
+        finished = 0
+        if progress is not None:
+            progress(finished, len(units))
         for future in as_completed(futures):
             unit = futures[future]
             if future.status == "finished":
@@ -84,11 +86,10 @@ def compute_units(
                 failures.append({"bank": unit.bank, "chunk": unit.chunk, "error": message})
                 logger.error("unit bank=%d chunk=%d failed: %s", unit.bank, unit.chunk, message)
             future.release()
+            finished += 1
             if progress is not None:
-                progress.advance()
+                progress(finished, len(units))
         wall = time.perf_counter() - started
-        if progress is not None:
-            progress.close()
     compute = sum(o["compute_seconds"] + o["write_seconds"] for o in outcomes)
     return {
         "done": len(outcomes),
@@ -103,30 +104,6 @@ def compute_units(
     }
 
 
-class _ProgressBar:
-    """A rich progress bar on stderr, advanced from the flow's task."""
-
-    def __init__(self, total: int) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-        self._bar = Progress(
-            "units",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-        )
-        self._task = self._bar.add_task("units", total=total)
-        self._bar.start()
-
-    def advance(self) -> None:
-        self._bar.advance(self._task)
-
-    def close(self) -> None:
-        self._bar.stop()
-
-
 @flow(name="energy-sweep")
 def sweep(
     config_path: str,
@@ -135,12 +112,13 @@ def sweep(
     scheduler: str | None = None,
     recompute: bool = False,
     overwrite: bool = False,
-    show_progress: bool = False,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Run a sweep: every (bank, signal chunk) unit of the config not yet in its store.
 
     Parameters are references, not data: the config file's path and overrides of its store,
     local worker count or scheduler address. Rerunning computes only the missing units.
+    ``progress(done, total)`` hears of each finished unit (the command line draws a bar with it).
     """
     started = time.perf_counter()
     config = load_config(config_path, store=store, workers=workers, scheduler=scheduler)
@@ -148,7 +126,7 @@ def sweep(
     pending, already = plan_units(config, recompute=recompute)
     stats: dict[str, Any] = {"done": 0, "failed": [], "unit_seconds": 0.0, "efficiency": None}
     if pending:
-        stats = compute_units(config, pending, show_progress=show_progress)
+        stats = compute_units(config, pending, progress=progress)
     summary = {
         "store": config.store,
         "units": len(config.work_units()),

@@ -1,8 +1,8 @@
 """The foundation demo: energy decay per layer for real and random signals through three banks.
 
-Until the sweep pipeline lands this is the README's main job: the ECG record bundled with
-PyWavelets and one white-noise signal, through the ``morlet``, ``meyer`` and ``gabor`` banks,
-to depth 10 with a pruning budget, stored as a Zarr store and drawn as a semilog figure.
+The ECG record bundled with PyWavelets and one white-noise signal, through the ``morlet``,
+``meyer`` and ``gabor`` banks, to depth 10 with a pruning budget, stored as a Zarr store. The
+computation lives here; its tables and figure are the command line's (``flows/cli/demo.py``).
 """
 
 from __future__ import annotations
@@ -11,10 +11,6 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
 
@@ -72,43 +68,6 @@ def relative_energy(result: xr.Dataset) -> xr.Dataset:
             "slack": result.pruned_slack / result.input_energy,
         }
     )
-
-
-def plot_decay(result: xr.Dataset, path: Path) -> Path:
-    """Semilog W_n/||f||^2 against n, one panel per signal, one line per family (bands: slack)."""
-    relative = relative_energy(result)
-    labels = [str(v) for v in result.signal_class.values]
-    fig, axes = plt.subplots(
-        1,
-        result.sizes["signal"],
-        figsize=(5 * result.sizes["signal"], 4),
-        sharey=True,
-        squeeze=False,
-    )
-    floor = 1e-16
-    for ax, i in zip(axes[0], range(result.sizes["signal"]), strict=True):
-        for b, family in enumerate(result.family.values):
-            low = relative.propagated.isel(bank=b, signal=i).values
-            high = low + relative.slack.isel(bank=b, signal=i).values
-            layers = result.layer.values
-            (line,) = ax.semilogy(layers, np.maximum(low, floor), marker="o", label=family)
-            ax.fill_between(
-                layers,
-                np.maximum(low, floor),
-                np.maximum(high, floor),
-                color=line.get_color(),
-                alpha=0.15,
-            )
-        ax.set_title(f"{labels[i]} ({result.dataset.values[i]})")
-        ax.set_xlabel("layer n")
-        ax.grid(True, which="both", alpha=0.3)
-    axes[0][0].set_ylabel(r"$W_n(f)\,/\,\|f\|^2$  (band: pruning slack)")
-    axes[0][0].set_ylim(bottom=floor)
-    axes[0][-1].legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
 
 
 def write_zarr(result: xr.Dataset, path: Path) -> Path:

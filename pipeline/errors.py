@@ -77,6 +77,10 @@ class StoreMismatchError(StoreError):
     """An existing store was made with other settings than the ones asked for."""
 
 
+class ClusterUnavailableError(EnergySweepError):
+    """The configured cluster cannot be started or reached from here."""
+
+
 class FitsMissingError(StoreError):
     """A store without (complete) decay fits: ``energy-sweep fit STORE`` has to run first.
 

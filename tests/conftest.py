@@ -53,15 +53,30 @@ def naive_cascade(
 
 @pytest.fixture(scope="session")
 def prefect_harness():
-    """Prefect's test harness (a temporary API and database), started once per test session."""
-    import os
+    """Prefect's test harness (a temporary API and database), started once per test session,
+    in the environment the command line gives flows."""
+    from flows.cli.environment import prefect_environment
 
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
-    from prefect.testing.utilities import prefect_test_harness
+    with prefect_environment():
+        from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=180):
-        yield
+        with prefect_test_harness(server_startup_timeout=180):
+            yield
+
+
+@pytest.fixture(scope="session")
+def dask_cluster():
+    """One ``distributed.LocalCluster`` (2 worker processes, 1 thread each) for the session.
+
+    Flow tests reach it through the ``address`` backend where a fresh cluster is not the point
+    of the test. No client is made the default, so dask's threaded scheduler stays the default.
+    """
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as cluster:
+        yield cluster
 
 
 def build_store(config_path) -> str:

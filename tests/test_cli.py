@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import io
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
+from rich.console import Console
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from flows.cli import app
+from flows.cli.progress import ProgressBar
 
 runner = CliRunner()
 
@@ -43,3 +48,44 @@ def test_banks_lists_every_family() -> None:
     assert result.exit_code == 0, result.output
     for family in ("gabor", "meyer", "morlet", "random", "real_wavelet"):
         assert family in result.output
+
+
+def test_help_lists_every_command() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0, result.output
+    for command in ("demo", "banks", "show", "report", "plan", "run", "fit"):
+        assert command in result.output
+
+
+def test_the_installed_entry_point_is_the_flows_cli() -> None:
+    from importlib.metadata import entry_points
+
+    (script,) = entry_points(group="console_scripts", name="energy-sweep")
+    assert script.value == "flows.cli:app"
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "banks", "--length", "128"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "real_wavelet" in done.stdout
+
+
+def test_show_refuses_what_is_not_a_store_in_one_line(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["show", str(tmp_path / "nothing.zarr")])
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1
+    assert "nothing.zarr" in result.output
+
+
+def test_a_progress_bar_shows_only_once_work_is_reported() -> None:
+    quiet = io.StringIO()
+    with ProgressBar("units", Console(file=quiet, force_terminal=True)):
+        pass
+    assert quiet.getvalue() == ""
+    shown = io.StringIO()
+    with ProgressBar("units", Console(file=shown, force_terminal=True), transient=False) as bar:
+        bar(0, 3)
+        bar(3, 3)
+    assert "units" in shown.getvalue() and "3/3" in shown.getvalue()

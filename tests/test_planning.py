@@ -15,10 +15,10 @@ import xarray as xr
 from conftest import build_store as build_sweep_store
 from typer.testing import CliRunner
 
+from flows.cli import app
 from pipeline import theory
 from pipeline.analysis.stored_banks import stored_bank_facts
 from pipeline.cascade import propagate
-from pipeline.cli import app
 from pipeline.errors import InvalidParameterError, UnknownFamilyError
 from pipeline.filters import make_bank
 from pipeline.planning import (

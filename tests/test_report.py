@@ -23,6 +23,7 @@ from conftest import build_store
 from typer.testing import CliRunner
 
 import pipeline.report.build as build_module
+from flows.cli import app
 from pipeline.analysis import aggregate_results, bank_labels
 from pipeline.analysis.pooled import ALL_SIGNALS
 from pipeline.report import (
@@ -78,7 +79,6 @@ class Built:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    from pipeline.cli import app
 
     folder = tmp_path_factory.mktemp("report")
     config = folder / "sweep.yaml"
@@ -341,7 +341,6 @@ def test_default_folder_sits_beside_the_store() -> None:
 def test_cli_report_of_a_store_without_fits_is_one_line_exit_two(
     built: Built, tmp_path: Path
 ) -> None:
-    from pipeline.cli import app
 
     result = CliRunner().invoke(app, ["report", str(built.unfitted), "--out", str(tmp_path)])
     assert result.exit_code == 2
@@ -350,7 +349,6 @@ def test_cli_report_of_a_store_without_fits_is_one_line_exit_two(
 
 
 def test_cli_report_of_a_missing_store_is_one_line_exit_two(tmp_path: Path) -> None:
-    from pipeline.cli import app
 
     result = CliRunner().invoke(app, ["report", str(tmp_path / "missing.zarr")])
     assert result.exit_code == 2

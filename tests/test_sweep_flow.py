@@ -1,4 +1,8 @@
-"""The sweep end to end: real Prefect flow, real Dask clusters (worker processes), real Zarr store."""
+"""The sweep end to end: real Prefect flow, real Dask clusters (worker processes), real Zarr store.
+
+Most flows run on the session's Dask cluster (fixture ``dask_cluster``) through the ``address``
+backend; a fresh cluster is started where that is the point: the ``local`` backend (through the
+command line) and a scheduler and worker started as separate processes."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,8 +19,8 @@ import xarray as xr
 import yaml
 from typer.testing import CliRunner
 
+from flows.cli import app
 from pipeline.cascade import propagate
-from pipeline.cli import app
 from pipeline.store import clear_unit, completed_units
 from pipeline.sweep import bank_for, load_config
 
@@ -23,6 +28,7 @@ pytestmark = pytest.mark.slow
 
 
 def _write_config(path: Path, store: Path, **cluster: object) -> Path:
+    """The test sweep (10 signals, 3 banks, 9 units) on ``cluster`` (default: local, 2 workers)."""
     spec = {
         "name": "flow-test",
         "length": 256,
@@ -45,15 +51,29 @@ def _write_config(path: Path, store: Path, **cluster: object) -> Path:
     return path
 
 
+def _on(cluster: Any) -> dict[str, str]:
+    """The ``cluster:`` section that reaches a running ``distributed`` cluster."""
+    return {"kind": "address", "address": cluster.scheduler_address}
+
+
 @pytest.fixture(scope="module")
-def swept(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> dict:
-    """One real sweep on a local cluster of 2 worker processes, shared by the tests below."""
+def swept(
+    tmp_path_factory: pytest.TempPathFactory, prefect_harness: None, dask_cluster: Any
+) -> dict:
+    """One real sweep on the session's cluster of 2 worker processes, shared by the tests below;
+    its progress reports recorded."""
     from flows.sweep import sweep
 
     folder = tmp_path_factory.mktemp("sweep")
-    config_path = _write_config(folder / "sweep.yaml", folder / "store.zarr")
-    summary = sweep(str(config_path))
-    return {"config_path": config_path, "summary": summary, "store": folder / "store.zarr"}
+    config_path = _write_config(folder / "sweep.yaml", folder / "store.zarr", **_on(dask_cluster))
+    reports: list[tuple[int, int]] = []
+    summary = sweep(str(config_path), progress=lambda done, total: reports.append((done, total)))
+    return {
+        "config_path": config_path,
+        "summary": summary,
+        "store": folder / "store.zarr",
+        "progress": reports,
+    }
 
 
 def test_every_unit_lands_and_equals_a_direct_propagate(swept: dict) -> None:
@@ -79,6 +99,10 @@ def test_every_unit_lands_and_equals_a_direct_propagate(swept: dict) -> None:
         np.testing.assert_array_equal(stored.input_energy.values, direct.input_energy.values)
     assert list(stored.family.values) == ["meyer", "meyer", "gabor"]
     assert stored.attrs["computation_hash"] == config.computation_hash()
+
+
+def test_the_flow_reports_progress_per_unit(swept: dict) -> None:
+    assert swept["progress"] == [(done, 9) for done in range(10)]
 
 
 def test_a_rerun_skips_every_unit(swept: dict) -> None:
@@ -159,6 +183,7 @@ def test_cli_refuses_a_bad_config_with_one_line_and_touches_nothing(tmp_path: Pa
 
 
 def test_cli_run_then_show(tmp_path: Path, prefect_harness: None) -> None:
+    """The ``local`` backend: worker processes started for the sweep and stopped after it."""
     config_path = _write_config(
         tmp_path / "sweep.yaml",
         tmp_path / "store.zarr",
@@ -177,7 +202,7 @@ def test_cli_run_then_show(tmp_path: Path, prefect_harness: None) -> None:
 
 
 def test_a_failing_unit_is_reported_and_the_others_land(
-    tmp_path: Path, prefect_harness: None
+    tmp_path: Path, prefect_harness: None, dask_cluster: Any
 ) -> None:
     from flows.sweep import sweep
 
@@ -192,7 +217,7 @@ def test_a_failing_unit_is_reported_and_the_others_land(
         "depth": 3,
         "chunk": 4,
         "store": str(tmp_path / "store.zarr"),
-        "cluster": {"kind": "local", "workers": 1, "threads_per_worker": 1},
+        "cluster": _on(dask_cluster),
     }
     (tmp_path / "sweep.yaml").write_text(yaml.safe_dump(spec))
     summary = sweep(str(tmp_path / "sweep.yaml"))
@@ -239,17 +264,16 @@ def test_the_fit_flow_writes_fits_that_open_results_merges(swept: dict) -> None:
     assert results.layers_needed.dims == ("signal", "bank", "epsilon")
 
 
-def test_the_fit_flow_on_a_dask_cluster_writes_the_same_numbers(swept: dict) -> None:
-    from distributed import LocalCluster
-
+def test_the_fit_flow_on_a_dask_cluster_writes_the_same_numbers(
+    swept: dict, dask_cluster: Any
+) -> None:
     from flows.aggregate import aggregate
     from pipeline.store import open_fits
 
     store = str(swept["store"])
     threaded_rows = aggregate(store, replicates=100)
     threaded = open_fits(store).load()
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
-        cluster_rows = aggregate(store, replicates=100, scheduler=cluster.scheduler_address)
+    cluster_rows = aggregate(store, replicates=100, scheduler=dask_cluster.scheduler_address)
     distributed = open_fits(store).load()
     xr.testing.assert_allclose(threaded, distributed, rtol=1e-12)
     assert [row["bank"] for row in threaded_rows] == [row["bank"] for row in cluster_rows]

@@ -1,0 +1,46 @@
+"""``kind: address``: an existing Dask scheduler, reached by its address."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline.errors import ClusterUnavailableError
+
+from ._registry import register
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+
+class AddressCluster(BaseModel):
+    """An existing Dask scheduler, by address (``tcp://127.0.0.1:8786``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["address"]
+    address: str = Field(min_length=1, description="scheduler address, e.g. tcp://host:8786")
+    timeout: float = Field(
+        30.0, gt=0, allow_inf_nan=False, description="seconds to wait for the scheduler"
+    )
+
+
+@contextmanager
+def launch(spec: AddressCluster) -> Iterator[Client]:
+    """Connect to the scheduler and yield a client; close the client (not the cluster) on exit."""
+    from distributed import Client
+
+    try:
+        client = Client(spec.address, timeout=spec.timeout)
+    except OSError as error:
+        raise ClusterUnavailableError(
+            f"cluster.address = {spec.address!r}: no Dask scheduler answers there ({error})"
+        ) from None
+    with client:
+        yield client
+
+
+register("address", AddressCluster, launch)
