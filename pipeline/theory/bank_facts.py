@@ -173,7 +173,7 @@ def bank_facts_dataset(facts: Sequence[BankFacts]) -> xr.Dataset:
     data = {
         name: xr.Variable(
             ("bank",),
-            np.array(values, dtype=str if name == "hypotheses_failed" else None),
+            np.array(values, dtype=object if name == "hypotheses_failed" else None),
             {"description": BANK_VARIABLES[name]},
         )
         for name, values in columns.items()
