@@ -2,7 +2,7 @@
 
 Implements and tests, at scale, Wiatowski, Grohs & Bölcskei, "Energy propagation in deep
 convolutional neural networks", IEEE Trans. Inf. Theory 64(7):4819-4842, 2018
-(DOI 10.1109/TIT.2017.2756880, arXiv 1704.03636). The maths is in THEORY.md.
+(DOI 10.1109/TIT.2017.2756880, arXiv 1704.03636). The maths is in docs/theory.md.
 """
 
 from importlib.metadata import PackageNotFoundError, version

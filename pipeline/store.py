@@ -1,7 +1,7 @@
 """The sweep's Zarr store: its schema, region writes by work units, and completion records.
 
 One Zarr (format 3) store per sweep, opened by users with ``xarray.open_zarr(path)``
-(DESIGN.md, "The store"):
+(docs/design.md, "The store contract"):
 
 - dims ``signal`` (n_signals), ``bank`` (n_banks), ``layer`` (0..depth), each with an integer
   index coordinate (``0..n-1`` unless the caller gives its own);

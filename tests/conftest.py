@@ -92,7 +92,7 @@ def build_store(config_path) -> str:
     return config.store
 
 
-#: Every synthetic signal class, two signals each (THEORY.md's hypotheses hold for all of them).
+#: Every synthetic signal class, two signals each (docs/theory.md's hypotheses hold for all of them).
 SYNTHETIC_SIGNAL_GROUPS = [
     {"kind": "white_noise", "count": 2, "seed": 0},
     {"kind": "band_limited", "count": 2, "seed": 1, "params": {"bandwidth": 0.1}},

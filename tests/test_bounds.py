@@ -61,7 +61,7 @@ def test_meyer_and_gabor_meet_the_hypotheses_and_real_wavelet_is_not_analytic(
 def test_bounds_hold_for_meyer_and_gabor_on_every_synthetic_class(
     store: Path, compared: xr.Dataset
 ) -> None:
-    """THEORY.md §4 and §6: measured W_N <= bound (A) and bound (B) for every N >= 1."""
+    """docs/theory.md §4 and §6: measured W_N <= bound (A) and bound (B) for every N >= 1."""
     classes = set(compared.signal_class.values.tolist())
     assert classes == {group["kind"] for group in SYNTHETIC_SIGNAL_GROUPS}
     tested = compared.isel(bank=slice(0, N_MEYER_GABOR))
@@ -95,7 +95,7 @@ def test_a_curve_over_its_bound_is_flagged_and_unexplained_on_a_good_bank(store:
 def test_measured_layer_counts_never_exceed_the_worst_case_on_band_limited_signals(
     compared: xr.Dataset,
 ) -> None:
-    """THEORY.md §8: for band-limited f the sufficient N bounds the measured one (when reached)."""
+    """docs/theory.md §8: for band-limited f the sufficient N bounds the measured one (when reached)."""
     band_limited = compared.sel(signal=compared.signal_class == "band_limited")
     measured = band_limited.layers_needed.isel(bank=slice(0, N_MEYER_GABOR))
     worst = band_limited.layers_needed_exponential_bound.isel(bank=slice(0, N_MEYER_GABOR))

@@ -94,7 +94,7 @@ def test_dask_chunks_give_the_eager_answer_on_a_real_cascade() -> None:
     lazy = fit_decay(energies.chunk({"signal": 2}))
     assert lazy.exp_rate.chunks is not None
     xr.testing.assert_allclose(lazy.compute(), eager)
-    # a Parseval Meyer bank decays exponentially on white noise (THEORY.md §6)
+    # a Parseval Meyer bank decays exponentially on white noise (docs/theory.md §6)
     assert np.all(eager.preferred_model.values == EXPONENTIAL)
     assert np.all(eager.exp_rate > 0)
 

@@ -1,4 +1,4 @@
-"""``energy-sweep plan``: worst-case layer counts (THEORY.md §8) beside empirical ones.
+"""``energy-sweep plan``: worst-case layer counts (docs/theory.md §8) beside empirical ones.
 
 The stores are real: made with the pipeline's own functions (``create_store``, ``compute_unit``),
 no Prefect, and read back through ``plan_layers``.
@@ -95,7 +95,7 @@ def test_worst_case_equals_theory_by_hand() -> None:
     assert plan.attrs["meets_parseval"] and plan.attrs["meets_analyticity"]
     assert plan.worst_case_recalled.attrs["decay_base"] == theory.WAVELET_DECAY_BASE
     np.testing.assert_allclose(plan.energy_fraction, 1 - np.asarray(EPSILONS))
-    # the numbers of THEORY.md §8 at N = 1024, L = 0.1: x = (L/delta)/(1 - sqrt(1 - eps))
+    # the numbers of docs/theory.md §8 at N = 1024, L = 0.1: x = (L/delta)/(1 - sqrt(1 - eps))
     assert list(plan.worst_case_exponential.values[:2]) == [18, 13]
     assert list(plan.worst_case_general.values[:2]) == [6809, 665]
 
@@ -249,7 +249,7 @@ def test_empirical_is_below_the_worst_case_for_band_limited_signals(
     empirical = band_limited.empirical_layers
     assert not empirical.isnull().any()  # reached within the depth
     for name in ("worst_case_exponential", "worst_case_general"):
-        assert (empirical <= band_limited[name]).all()  # THEORY.md §8, per signal
+        assert (empirical <= band_limited[name]).all()  # docs/theory.md §8, per signal
         assert (empirical.median("signal") <= band_limited[name].median("signal")).all()
     for row in summarise(plan):
         assert row["exceeds_worst_case"] == 0

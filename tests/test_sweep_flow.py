@@ -244,7 +244,7 @@ def test_the_fit_flow_writes_fits_that_open_results_merges(swept: dict) -> None:
     assert results.preferred_model.attrs["flag_meanings"] == "unresolved exponential polynomial"
     direct = fit_decay(xr.open_zarr(swept["store"]).load())
     np.testing.assert_array_equal(results.exp_rate.values, direct.exp_rate.values)
-    # the Parseval Meyer banks decay exponentially on every resolved curve (THEORY.md §6)
+    # the Parseval Meyer banks decay exponentially on every resolved curve (docs/theory.md §6)
     meyer = results.preferred_model.isel(bank=[0, 1]).values
     assert np.all((meyer == EXPONENTIAL) | (results.layers_used.isel(bank=[0, 1]).values < 3))
     # pooled fits: the same numbers as pool_fits on the loaded store, "all" then each class

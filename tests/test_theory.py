@@ -22,7 +22,7 @@ FRACTIONS = np.asarray(theory.TABLE_ENERGY_FRACTIONS)
 EPSILONS = 1.0 - FRACTIONS
 LAYERS = np.arange(1, 6)
 
-# --- THEORY.md §8 table, derived from the formulas (exact integers) ---------------------------
+# --- docs/theory.md §8 table, derived from the formulas (exact integers) ---------------------------
 
 
 def test_window_ratio_values_of_theory_table() -> None:
@@ -54,7 +54,7 @@ def test_layers_needed_general_two_dimensions() -> None:
 
 
 def test_layers_needed_half_bandwidth_rows() -> None:
-    # THEORY.md §8: l = 2, L = delta/2
+    # docs/theory.md §8: l = 2, L = delta/2
     np.testing.assert_array_equal(
         theory.layers_needed_exponential(EPSILONS, 0.5, a=5 / 3, l=2), [2, 3, 4, 6, 8, 11]
     )
@@ -196,7 +196,7 @@ def test_window_spectrum() -> None:
     np.testing.assert_allclose(theory.window_spectrum(omega, 2.0), [0, 0.75, 1, 0.875, 0.5, 0])
 
 
-# --- bounds hold on real cascades (THEORY.md §4, §6; exact cascades) --------------------------
+# --- bounds hold on real cascades (docs/theory.md §4, §6; exact cascades) --------------------------
 
 
 def _test_signals(length: int) -> np.ndarray:

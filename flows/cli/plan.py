@@ -42,10 +42,10 @@ def plan(
         typer.Option(help="Grid length N of the bank (default 1024; the store's with --data)."),
     ] = None,
     l: Annotated[  # noqa: E741
-        float, typer.Option("--l", help="Window order l >= 1 of the bounds (THEORY.md §3).")
+        float, typer.Option("--l", help="Window order l >= 1 of the bounds (docs/theory.md §3).")
     ] = 1.0,
 ) -> None:
-    """Layers needed for (1-eps) of the energy: paper's worst case (THEORY.md §8) and empirical."""
+    """Layers needed for (1-eps) of the energy: paper's worst case (docs/theory.md §8) and empirical."""
     from pipeline.errors import EnergySweepError, InvalidParameterError
     from pipeline.filters import families
     from pipeline.planning import parse_params, plan_header, plan_layers, summarise

@@ -2,7 +2,7 @@ r"""Pooled decay fits per bank, over all signals and per signal class, with boot
 
 A bank's decay rate is a property of the bank, the intercept one of the signal. The pooled fit
 therefore shares one slope across the curves of a bank and gives each curve its own intercept
-(the fixed-effects, or *within*, least-squares estimator; THEORY.md §4–6 for the models):
+(the fixed-effects, or *within*, least-squares estimator; docs/theory.md §4–6 for the models):
 
 .. math::
     \log W_{i,n} = c_i - s\,x_n, \qquad

@@ -17,7 +17,7 @@ Scale: every synthetic class has unit mean power per sample, ``||f||² = N`` exa
 or in expectation; records keep their physical scale, mean removed.
 
 Adding a kind is one module in :mod:`pipeline.signals.kinds` that calls
-:func:`register_signal_kind` (docs/extending.md). See THEORY.md §5 (band-limited and Sobolev
+:func:`register_signal_kind` (docs/extending.md). See docs/theory.md §5 (band-limited and Sobolev
 inputs) and §9–10 (multi-octave inputs that approach slow decay).
 """
 

@@ -3,7 +3,7 @@
 Global attributes (``title``, the paper ``reference``, the ``config`` as YAML and its
 ``computation_hash``, ``package_version``, ``created`` time, ``energy_units``, ``depth``,
 ``energy_budget``, ``dtype``, ``grid_shape``), and per variable a ``long_name``, a
-``description`` with its formula and ``units`` (DESIGN.md "The store"). :func:`create_sweep_store`
+``description`` with its formula and ``units`` (docs/design.md, "The store contract"). :func:`create_sweep_store`
 writes the whole schema of a sweep's store from them.
 """
 

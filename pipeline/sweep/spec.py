@@ -2,7 +2,7 @@ r"""The sweep spec: pydantic models of the YAML, checked without reading any fil
 
 A sweep asks: for these filter banks (families × parameter grids), these signals and this depth,
 what are the energies :math:`W_n` and :math:`F_n` of every layer :math:`n = 0, \dots, N`
-(THEORY.md §2)? A minimal spec::
+(docs/theory.md §2)? A minimal spec::
 
     name: quickstart
     length: 1024                      # N; or shape: [N1, N2] for 2-D signals

@@ -32,7 +32,7 @@ def _band_limited(
     :math:`0 < \omega_k < 1/2` and standard real Gaussian at DC and at Nyquist (where a real
     signal needs a real coefficient). The signal :math:`f = \mathrm{irfft}(\hat f)` is real, its
     spectrum vanishes outside the band up to round-off, and :math:`\mathbb E\|f\|^2 = N`.
-    These are the band-limited inputs of THEORY.md §5, for which
+    These are the band-limited inputs of docs/theory.md §5, for which
     :math:`W_N(f) = O(N^{-\alpha})` (Theorem A) or :math:`O(a^{-N})` (Theorem B).
     """
     bandwidth = check_real("bandwidth", bandwidth, minimum=0.0, maximum=0.5, include_minimum=False)

@@ -17,7 +17,7 @@ def _ecg() -> np.ndarray:
 
     Segment :math:`i` of length :math:`L` is
     :math:`f_i[t] = x[iL + t] - \frac1L \sum_{u<L} x[iL + u]`, in the record's own units: a real
-    signal with sharp QRS complexes, energy spread over many octaves (THEORY.md §5–6).
+    signal with sharp QRS complexes, energy spread over many octaves (docs/theory.md §5–6).
     """
     record = np.asarray(pywt.data.ecg(), dtype=np.float64)
     record.flags.writeable = False

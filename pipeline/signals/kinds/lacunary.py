@@ -48,9 +48,9 @@ def _lacunary(
 
     with random phase :math:`\varphi_k \sim U[0, 2\pi)` and centre time
     :math:`\tau_k \sim U[0, N)`. Every packet has energy exactly :math:`N/K`. This is the
-    multi-octave family :math:`f = \sum_k c_k D_{2^k} h` of THEORY.md §9 with :math:`|c_k|^2`
+    multi-octave family :math:`f = \sum_k c_k D_{2^k} h` of docs/theory.md §9 with :math:`|c_k|^2`
     constant: wavelet cascades need about one layer per octave to move such energy to the
-    low-pass, the way to approach slow decay (THEORY.md §10).
+    low-pass, the way to approach slow decay (docs/theory.md §10).
     """
     (length,) = shape
     if LACUNARY_TOP_FREQUENCY * length < LACUNARY_MIN_CYCLES:

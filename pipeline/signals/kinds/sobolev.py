@@ -38,7 +38,7 @@ def _sobolev(
 
     The power spectrum :math:`|\hat f[k]|^2 \propto (1+k^2)^{-s-1/2} \sim k^{-(2s+1)}`, so
     :math:`\sum_k |\hat f[k]|^2 (1 + k^2)^{s'}` stays bounded as :math:`N \to \infty` iff
-    :math:`s' < s`: :math:`s` is the critical Sobolev exponent (THEORY.md §5, where
+    :math:`s' < s`: :math:`s` is the critical Sobolev exponent (docs/theory.md §5, where
     :math:`W_N(f) = O(N^{-\alpha\, 2s/(2s+1)})`, and §6, :math:`O(a^{-N\, 2s/(2s+1)})`).
     A log-log fit of the periodogram against :math:`k` has slope :math:`-(2s+1)`.
     """

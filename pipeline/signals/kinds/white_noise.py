@@ -15,7 +15,7 @@ def _white_noise(streams: Sequence[np.random.Generator], shape: tuple[int, ...])
 
     :math:`\mathbb E\,\|f\|^2 = N` (the number of samples) and the spectrum is flat in
     expectation: every band of the grid carries energy, the hardest case for polynomial bounds
-    (THEORY.md §5).
+    (docs/theory.md §5).
     """
     return np.stack([rng.standard_normal(shape) for rng in streams])
 
