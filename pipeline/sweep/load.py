@@ -57,7 +57,11 @@ def load_config(
 
     Examples
     --------
-    >>> cfg = load_config("configs/quickstart.yaml", store="/tmp/q.zarr")  # doctest: +SKIP
+    From the repository root:
+
+    >>> cfg = load_config("configs/quickstart.yaml", store="/tmp/q.zarr")
+    >>> cfg.store, cfg.shape, len(cfg.work_units())
+    ('/tmp/q.zarr', (1024,), 20)
     """
     source = Path(path)
     if not source.is_file():
