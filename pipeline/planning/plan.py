@@ -26,7 +26,7 @@ sample. Pure library code: no Prefect, no printing.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import xarray as xr
@@ -36,8 +36,10 @@ from ..filters import make_bank
 from ..theory import bank_facts
 from ..theory._checks import window_order
 from ._inputs import check_bandwidth, check_length, parse_epsilons
-from .from_store import ProgressCallback, plan_from_store
 from .worst_case import worst_case_dataset
+
+#: ``progress(done, total)`` after each signal chunk of a store.
+ProgressCallback = Callable[[int, int], None]
 
 #: Grid length of the bank when neither ``length`` nor a store is given.
 DEFAULT_LENGTH = 1024
@@ -133,4 +135,7 @@ def plan_layers(
         grid = DEFAULT_LENGTH if length is None else check_length(length)
         facts = bank_facts(make_bank(family, grid, **dict(params)))
         return worst_case_dataset(eps, np.float64(width), facts, order, dims=())
+    # the store path needs dask, zarr and the sweep spec: imported only when a store is given
+    from .from_store import plan_from_store
+
     return plan_from_store(family, params, eps, data, length, order, progress)

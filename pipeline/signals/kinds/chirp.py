@@ -6,7 +6,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-import scipy.signal
 import xarray as xr
 
 from pipeline.validation import check_real
@@ -35,6 +34,8 @@ def _chirp(
     f0 = check_real("f0", f0, minimum=0.0, maximum=0.5)
     f1 = check_real("f1", f1, minimum=0.0, maximum=0.5)
     (length,) = shape
+    import scipy.signal  # 1.7 s to import: only when a chirp is drawn (plan and banks start fast)
+
     t = np.arange(length, dtype=np.float64)
     rows = []
     for rng in streams:
