@@ -182,20 +182,20 @@ class Grid:
             half[..., interior] += self.reflect(values)[..., interior]
         return half
 
-    def hermitian_upper(self, half: ArrayLike) -> NDArray:
+    def hermitian_upper(self, half: ArrayLike, out: NDArray | None = None) -> NDArray:
         r"""The full-spectrum bins outside the half-space (last index :math:`j > N_d/2`) of real
         signals given by their half spectra: :math:`\hat u(\omega) = \overline{\hat u(-\omega)}`.
 
         ``half`` has shape ``(..., *half_shape)``; the result ``(..., N_1, ..., N_{d-1}, N_d - W)``
         with :math:`W = \lfloor N_d/2\rfloor + 1`, so that concatenating it after ``half`` along
-        the last axis gives the full spectrum.
+        the last axis gives the full spectrum. Written into ``out`` if given.
         """
         half = np.asarray(half)
         last = self.shape[-1]
         width = self.half_shape[-1]
         # bin j >= W pairs with N - j in 1..N - W, walked backwards; the other axes reflect k -> -k
         upper = half[..., 1 : last - width + 1][..., ::-1]
-        return np.conj(self._reflect_axes(upper, self.axes[:-1]))
+        return np.conjugate(self._reflect_axes(upper, self.axes[:-1]), out=out)
 
     def full_from_half(self, half: ArrayLike) -> NDArray:
         """The full DFT of real signals from their ``rfftn`` half spectra (Hermitian extension)."""

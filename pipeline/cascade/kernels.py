@@ -3,6 +3,10 @@ r"""The cascade's kernels on a block of live paths: energies, pruning, children.
 A block stacks the spectra of live paths of one layer, ``(R, *half_shape)`` for real signals or
 ``(R, *shape)`` for complex input, with the signal each belongs to and its multiplicity. Every
 grid-dependent step is asked of the plan's :class:`pipeline.grid.Grid`.
+
+The products and moduli of a block of children are formed in a :class:`Workspace` allocated once
+per call of ``propagate``: only the children's spectra are new arrays. (Fresh large temporaries
+cost page faults that, measured on a shared 2-core VM, took longer than the FFTs themselves.)
 """
 
 from __future__ import annotations
@@ -14,6 +18,25 @@ from numpy.typing import NDArray
 
 from .output import Accumulator
 from .plan import LayerPlan
+
+
+class Workspace:
+    """Scratch arrays ``(rows, *shape)`` for products, gathered filters and moduli, grown on demand
+    (never beyond the largest block of children) and reused for every block of one call."""
+
+    def __init__(self, shape: tuple[int, ...], dtype: np.dtype) -> None:
+        self.shape = shape
+        self.dtype = np.dtype(dtype)
+        self.complex_dtype = np.result_type(dtype, np.complex64)
+        self.product = self.gathered = np.empty((0, *shape), dtype=self.complex_dtype)
+        self.modulus = np.empty((0, *shape), dtype=self.dtype)
+
+    def reserve(self, rows: int) -> None:
+        """Make room for ``rows`` spectra."""
+        if rows > self.product.shape[0]:
+            self.product = np.empty((rows, *self.shape), dtype=self.complex_dtype)
+            self.gathered = np.empty((rows, *self.shape), dtype=self.complex_dtype)
+            self.modulus = np.empty((rows, *self.shape), dtype=self.dtype)
 
 
 @dataclass
@@ -46,7 +69,8 @@ def expand_energies(block: Block, plan: LayerPlan, depth: int, acc: Accumulator)
     evaluated on the block's spectral grid with the plan's folded powers (THEORY.md §2).
     """
     n = block.layer
-    power = (np.abs(block.spectra).astype(np.float64) ** 2).reshape(block.spectra.shape[0], -1)
+    power = np.abs(block.spectra).astype(np.float64, copy=False)
+    power = np.square(power, out=power).reshape(block.spectra.shape[0], -1)
     scale = 1.0 / plan.grid.size
     acc.add(acc.feature, n, block.owner, block.weight * (power @ plan.lowpass_power) * scale)
     child_weight = block.weight[:, None] * plan.multiplicity[None, :]
@@ -99,18 +123,27 @@ def prune(
     return keep, kept_energy * share[:, None], dropped
 
 
-def children(block: Block, plan: LayerPlan, block_size: int, workers: int) -> Block:
+def children(
+    block: Block, plan: LayerPlan, block_size: int, workers: int, workspace: Workspace
+) -> Block:
     r"""Next block of children :math:`\widehat{|u * g_\lambda|}`: one inverse FFT and one rfftn each."""
     take = slice(block.cursor, min(block.cursor + block_size, block.child_row.size))
     block.cursor = take.stop
     row = block.child_row[take]
     col = block.child_filter[take]
+    workspace.reserve(row.size)
+    product = workspace.product[: row.size]
     if block.half:
-        product = half_times_filters(block.spectra, row, col, plan)
+        half_times_filters(block.spectra, row, col, plan, product, workspace.gathered)
     else:
-        product = block.spectra[row] * plan.filters[col]
+        gathered = workspace.gathered[: row.size]
+        np.take(block.spectra, row, axis=0, out=product, mode="clip")
+        np.take(plan.filters, col, axis=0, out=gathered, mode="clip")
+        product *= gathered
     grid = plan.grid
-    modulus = np.abs(grid.ifft(product, workers=workers, overwrite_x=True))
+    modulus = np.abs(
+        grid.ifft(product, workers=workers, overwrite_x=True), out=workspace.modulus[: row.size]
+    )
     return Block(
         block.layer + 1,
         grid.rfft(modulus, workers=workers),
@@ -126,19 +159,25 @@ def half_times_filters(
     row: NDArray[np.int64],
     col: NDArray[np.int64],
     plan: LayerPlan,
-) -> NDArray[np.complexfloating]:
-    r"""Full DFT :math:`\hat u\,\hat g` of real parents given by their real-FFT half spectra.
+    product: NDArray[np.complexfloating],
+    scratch: NDArray[np.complexfloating],
+) -> None:
+    r"""Full DFT :math:`\hat u\,\hat g` of real parents given by their real-FFT half spectra, into
+    ``product`` ``(R, *grid.shape)`` (``scratch`` holds at least R spectra).
 
     On the half-space (last index :math:`j \le N_d/2`) the product is :math:`H(\omega)\hat
     g(\omega)`; outside it, :math:`\overline{H(-\omega)}\,\hat g(\omega)` (Hermitian symmetry of a
-    real u, :meth:`Grid.hermitian_upper`), skipped when every filter vanishes there.
+    real u, :meth:`Grid.hermitian_upper`), skipped (set to 0) when every filter vanishes there.
     """
     grid = plan.grid
     width = grid.half_shape[-1]
-    parents = half[row]
-    product = np.zeros((row.size, *grid.shape), dtype=half.dtype)
-    np.multiply(parents, plan.filters[col, ..., :width], out=product[..., :width])
-    if not plan.positive_only:
-        upper = grid.hermitian_upper(parents)
-        np.multiply(upper, plan.filters[col, ..., width:], out=product[..., width:])
-    return product
+    lower = product[..., :width]
+    np.take(half, row, axis=0, out=lower, mode="clip")
+    if plan.positive_only:
+        lower *= plan.filters[col, ..., :width]
+        product[..., width:] = 0
+        return
+    grid.hermitian_upper(lower, out=product[..., width:])
+    gathered = scratch[: row.size]
+    np.take(plan.filters, col, axis=0, out=gathered, mode="clip")
+    product *= gathered

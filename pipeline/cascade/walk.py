@@ -10,7 +10,7 @@ from numpy.typing import ArrayLike
 
 from ..filters import FilterBank
 from .inputs import as_banks, as_block_size, as_budget, as_dtype, as_signal_array
-from .kernels import Block, children, expand_energies
+from .kernels import Block, Workspace, children, expand_energies
 from .output import Accumulator, to_dataset
 from .plan import layer_plan
 
@@ -93,6 +93,7 @@ def propagate(
     acc.propagated[:, 0] = input_energy
     acc.paths[:, 0] = 1
 
+    workspace = Workspace(grid.shape, work_dtype)
     stack: list[Block] = []
     for start in range(0, batch, block_size):
         rows = slice(start, min(batch, start + block_size))
@@ -119,7 +120,7 @@ def propagate(
                 stack.pop()
                 continue
             plan = plans_half[top.layer] if top.half else plan_full
-            child = children(top, plan, block_size, fft_workers)
+            child = children(top, plan, block_size, fft_workers, workspace)
             expand_energies(child, plans_half[child.layer], depth, acc)
             stack.append(child)
 
