@@ -178,8 +178,12 @@ class Grid:
         width = self.half_shape[-1]
         half = values[..., :width].copy()
         interior = self._interior
-        if interior.stop > interior.start:
-            half[..., interior] += self.reflect(values)[..., interior]
+        count = interior.stop - interior.start
+        if count > 0:
+            # partners of j = 1..count are N - j = N - 1..N - count; the other axes reflect k -> -k
+            last = self.shape[-1]
+            partners = values[..., last - count :][..., ::-1]
+            half[..., interior] += self._reflect_axes(partners, self.axes[:-1])
         return half
 
     def hermitian_upper(self, half: ArrayLike, out: NDArray | None = None) -> NDArray:

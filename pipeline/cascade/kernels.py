@@ -11,6 +11,7 @@ cost page faults that, measured on a shared 2-core VM, took longer than the FFTs
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,7 +23,8 @@ from .plan import LayerPlan
 
 class Workspace:
     """Scratch arrays ``(rows, *shape)`` for products, gathered filters and moduli, grown on demand
-    (never beyond the largest block of children) and reused for every block of one call."""
+    (never beyond the largest block of children) and reused for every block; :func:`workspace`
+    keeps one per thread for the last grid and precision used."""
 
     def __init__(self, shape: tuple[int, ...], dtype: np.dtype) -> None:
         self.shape = shape
@@ -31,12 +33,40 @@ class Workspace:
         self.product = self.gathered = np.empty((0, *shape), dtype=self.complex_dtype)
         self.modulus = np.empty((0, *shape), dtype=self.dtype)
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the scratch arrays."""
+        return self.product.nbytes + self.gathered.nbytes + self.modulus.nbytes
+
     def reserve(self, rows: int) -> None:
         """Make room for ``rows`` spectra."""
         if rows > self.product.shape[0]:
             self.product = np.empty((rows, *self.shape), dtype=self.complex_dtype)
             self.gathered = np.empty((rows, *self.shape), dtype=self.complex_dtype)
             self.modulus = np.empty((rows, *self.shape), dtype=self.dtype)
+
+
+_LOCAL = threading.local()
+
+#: A thread keeps its workspace between calls only up to this size (the default block size
+#: needs 2**16 x 40 bytes = 2.6 MB); larger ones, from a large ``block_size``, are dropped.
+KEEP_BYTES = 2**24
+
+
+def workspace(shape: tuple[int, ...], dtype: np.dtype) -> Workspace:
+    """This thread's workspace for ``shape`` and ``dtype``, kept between calls (its pages stay
+    mapped, which saves the page faults of fresh buffers on every call)."""
+    current = getattr(_LOCAL, "workspace", None)
+    if current is None or current.shape != shape or current.dtype != np.dtype(dtype):
+        current = _LOCAL.workspace = Workspace(shape, dtype)
+    return current
+
+
+def release_large_workspace() -> None:
+    """Drop this thread's workspace if it grew beyond ``KEEP_BYTES``."""
+    current = getattr(_LOCAL, "workspace", None)
+    if current is not None and current.nbytes > KEEP_BYTES:
+        del _LOCAL.workspace
 
 
 @dataclass
@@ -124,25 +154,25 @@ def prune(
 
 
 def children(
-    block: Block, plan: LayerPlan, block_size: int, workers: int, workspace: Workspace
+    block: Block, plan: LayerPlan, block_size: int, workers: int, scratch: Workspace
 ) -> Block:
     r"""Next block of children :math:`\widehat{|u * g_\lambda|}`: one inverse FFT and one rfftn each."""
     take = slice(block.cursor, min(block.cursor + block_size, block.child_row.size))
     block.cursor = take.stop
     row = block.child_row[take]
     col = block.child_filter[take]
-    workspace.reserve(row.size)
-    product = workspace.product[: row.size]
+    scratch.reserve(row.size)
+    product = scratch.product[: row.size]
     if block.half:
-        half_times_filters(block.spectra, row, col, plan, product, workspace.gathered)
+        half_times_filters(block.spectra, row, col, plan, product, scratch.gathered)
     else:
-        gathered = workspace.gathered[: row.size]
+        gathered = scratch.gathered[: row.size]
         np.take(block.spectra, row, axis=0, out=product, mode="clip")
         np.take(plan.filters, col, axis=0, out=gathered, mode="clip")
         product *= gathered
     grid = plan.grid
     modulus = np.abs(
-        grid.ifft(product, workers=workers, overwrite_x=True), out=workspace.modulus[: row.size]
+        grid.ifft(product, workers=workers, overwrite_x=True), out=scratch.modulus[: row.size]
     )
     return Block(
         block.layer + 1,

@@ -10,7 +10,7 @@ from numpy.typing import ArrayLike
 
 from ..filters import FilterBank
 from .inputs import as_banks, as_block_size, as_budget, as_dtype, as_signal_array
-from .kernels import Block, Workspace, children, expand_energies
+from .kernels import Block, children, expand_energies, release_large_workspace, workspace
 from .output import Accumulator, to_dataset
 from .plan import layer_plan
 
@@ -84,7 +84,8 @@ def propagate(
     batch = values.shape[0]
 
     complex_input = np.iscomplexobj(values)
-    plans_half = [layer_plan(b, half=True, dtype=work_dtype) for b in banks]
+    planned = {id(b): layer_plan(b, half=True, dtype=work_dtype) for b in banks}
+    plans_half = [planned[id(b)] for b in banks]
     plan_full = layer_plan(banks[0], half=False, dtype=work_dtype) if complex_input else None
 
     complex_dtype = np.result_type(work_dtype, np.complex64)
@@ -93,35 +94,38 @@ def propagate(
     acc.propagated[:, 0] = input_energy
     acc.paths[:, 0] = 1
 
-    workspace = Workspace(grid.shape, work_dtype)
+    scratch = workspace(grid.shape, work_dtype)
     stack: list[Block] = []
-    for start in range(0, batch, block_size):
-        rows = slice(start, min(batch, start + block_size))
-        chunk = values[rows].astype(complex_dtype if complex_input else work_dtype)
-        spectra = (
-            grid.fft(chunk, workers=fft_workers)
-            if complex_input
-            else grid.rfft(chunk, workers=fft_workers)
-        )
-        owner = np.arange(rows.start, rows.stop, dtype=np.int64)
-        root = Block(
-            0,
-            spectra,
-            owner,
-            np.ones(owner.size, np.int64),
-            energy_budget * input_energy[owner],
-            half=not complex_input,
-        )
-        expand_energies(root, plans_half[0] if root.half else plan_full, depth, acc)
-        stack.append(root)
-        while stack:
-            top = stack[-1]
-            if top.pending == 0:
-                stack.pop()
-                continue
-            plan = plans_half[top.layer] if top.half else plan_full
-            child = children(top, plan, block_size, fft_workers, workspace)
-            expand_energies(child, plans_half[child.layer], depth, acc)
-            stack.append(child)
+    try:
+        for start in range(0, batch, block_size):
+            rows = slice(start, min(batch, start + block_size))
+            chunk = values[rows].astype(complex_dtype if complex_input else work_dtype)
+            spectra = (
+                grid.fft(chunk, workers=fft_workers)
+                if complex_input
+                else grid.rfft(chunk, workers=fft_workers)
+            )
+            owner = np.arange(rows.start, rows.stop, dtype=np.int64)
+            root = Block(
+                0,
+                spectra,
+                owner,
+                np.ones(owner.size, np.int64),
+                energy_budget * input_energy[owner],
+                half=not complex_input,
+            )
+            expand_energies(root, plans_half[0] if root.half else plan_full, depth, acc)
+            stack.append(root)
+            while stack:
+                top = stack[-1]
+                if top.pending == 0:
+                    stack.pop()
+                    continue
+                plan = plans_half[top.layer] if top.half else plan_full
+                child = children(top, plan, block_size, fft_workers, scratch)
+                expand_energies(child, plans_half[child.layer], depth, acc)
+                stack.append(child)
+    finally:
+        release_large_workspace()
 
     return to_dataset(acc, input_energy, signal_coords, banks, depth, energy_budget, work_dtype)
