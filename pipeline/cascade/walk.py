@@ -84,7 +84,8 @@ def propagate(
     batch = values.shape[0]
 
     complex_input = np.iscomplexobj(values)
-    planned = {id(b): layer_plan(b, half=True, dtype=work_dtype) for b in banks}
+    planned = {id(b): b for b in banks}  # a bank repeated over the layers is planned once
+    planned = {key: layer_plan(b, half=True, dtype=work_dtype) for key, b in planned.items()}
     plans_half = [planned[id(b)] for b in banks]
     plan_full = layer_plan(banks[0], half=False, dtype=work_dtype) if complex_input else None
 
