@@ -86,9 +86,11 @@ def as_signal_array(signals: ArrayLike | xr.DataArray, grid: Grid) -> tuple[NDAr
         )
     if not np.all(np.isfinite(values)):
         bad = np.argwhere(~np.isfinite(values))[0]
+        names = ("t" if name == "time" else name for name in grid.signal_dims)
+        where = ", ".join(f"{name}={int(i)}" for name, i in zip(names, bad[1:], strict=True))
         raise InvalidSignalError(
             "signals",
-            f"non-finite sample at (signal {bad[0]}, index {tuple(int(i) for i in bad[1:])})",
+            f"non-finite sample at (signal {bad[0]}, {where})",
             "every sample must be finite (no NaN or Inf)",
         )
     if values.dtype.kind in "biu":
