@@ -28,9 +28,10 @@ def naive_cascade(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Reference W_n (n = 0..depth) and F_n (n < depth) for one signal, one path at a time.
 
-    Every explicit filter of each bank (mirrors included), full complex FFTs, features through an
-    inverse transform in the time domain: none of the cascade's shortcuts (no Parseval energies,
-    no mirror multiplicity, no batching, no rfft).
+    ``signal`` has the banks' grid shape, (N,) or (N1, N2). Every explicit filter of each bank
+    (mirrors included), full complex n-d FFTs (``fftn``/``ifftn``), features through an inverse
+    transform in the signal domain: none of the cascade's shortcuts (no Parseval energies, no
+    mirror multiplicity, no batching, no real-FFT half-space).
     """
     layer = [np.asarray(signal, dtype=complex)]
     propagated = [float(np.sum(np.abs(signal) ** 2))]
@@ -39,13 +40,14 @@ def naive_cascade(
         bank = banks[n]
         features.append(
             sum(
-                float(np.sum(np.abs(np.fft.ifft(np.fft.fft(u) * bank.lowpass)) ** 2)) for u in layer
+                float(np.sum(np.abs(np.fft.ifftn(np.fft.fftn(u) * bank.lowpass)) ** 2))
+                for u in layer
             )
         )
         children = []
         for u in layer:
-            spectrum = np.fft.fft(u)
-            children.extend(np.abs(np.fft.ifft(spectrum * g)) for g in bank.filters)
+            spectrum = np.fft.fftn(u)
+            children.extend(np.abs(np.fft.ifftn(spectrum * g)) for g in bank.filters)
         layer = children
         propagated.append(sum(float(np.sum(v**2)) for v in layer))
     return np.array(propagated), np.array(features)

@@ -10,16 +10,38 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.cascade import propagate
+from pipeline.cascade.plan import layer_plan
 from pipeline.errors import InvalidParameterError, InvalidSignalError
 from pipeline.filters import FilterBank, make_bank
+from pipeline.filters._profiles import partition_of_unity
+from pipeline.grid import Grid
 
 
-def _signals(batch: int, length: int, *, complex_input: bool, seed: int) -> np.ndarray:
+def _signals(
+    batch: int, shape: int | tuple[int, ...], *, complex_input: bool, seed: int
+) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    x = rng.standard_normal((batch, length))
+    dims = (shape,) if isinstance(shape, int) else shape
+    x = rng.standard_normal((batch, *dims))
     if complex_input:
-        x = x + 1j * rng.standard_normal((batch, length))
+        x = x + 1j * rng.standard_normal((batch, *dims))
     return x
+
+
+def _half_plane_bank(shape: tuple[int, int], offset: float) -> FilterBank:
+    """A 2-D Parseval bank through ``from_arrays(..., normalise=True)``: two radial bands x two
+    quarter-plane sectors of the half-plane arg(omega) in [offset - pi/2, offset + pi/2], random
+    phases, their point-reflected mirrors and a radial low-pass."""
+    grid = Grid(shape)
+    profiles = partition_of_unity(np.array([0.12, 0.25, 0.38]), grid.radius)
+    # Nyquist coordinates read +1/2, so that the filters or their mirrors carry those bins
+    omega_y, omega_x = (np.where(f == -0.5, 0.5, f) for f in grid.frequency_mesh)
+    turn = np.mod(np.arctan2(omega_y, omega_x) - (offset - np.pi / 2), 2 * np.pi)
+    sectors = [turn <= np.pi / 2, (turn > np.pi / 2) & (turn <= np.pi)]
+    phase = np.exp(2j * np.pi * np.random.default_rng(0).uniform(size=(4, *shape)))
+    halves = np.stack([np.sqrt(p) * s for p in profiles[1:3] for s in sectors]) * phase
+    filters = np.concatenate([halves, grid.mirror(halves)])
+    return FilterBank.from_arrays(np.sqrt(profiles[0]), filters, normalise=True)
 
 
 def _identity_error(result: xr.Dataset, depth: int) -> np.ndarray:
@@ -207,6 +229,79 @@ def test_bad_input_raises_a_one_line_typed_error(signals, kwargs, error, argumen
     with pytest.raises(error, match=f"^{argument} = ") as info:
         propagate(signals, make_bank("meyer", 64), **options)
     assert "\n" not in str(info.value)
+
+
+GRIDS_2D = [(16, 12), (15, 9)]
+#: offset 0: filters on omega_x >= 0, the real-FFT half-space (products skip the other half);
+#: pi/2 and 0.3: other half-planes (the Hermitian rebuild of the other half is needed)
+OFFSETS = [0.0, np.pi / 2, 0.3]
+
+
+@pytest.mark.parametrize("shape", GRIDS_2D)
+@pytest.mark.parametrize("offset", OFFSETS)
+@pytest.mark.parametrize("complex_input", [False, True])
+def test_2d_energy_identity_holds_to_round_off(shape, offset, complex_input) -> None:
+    bank = _half_plane_bank(shape, offset)
+    assert bank.check().is_parseval
+    x = _signals(3, shape, complex_input=complex_input, seed=13)
+    for depth, budget in ((3, 0.0), (5, 1e-4)):
+        result = propagate(x, bank, depth, energy_budget=budget)
+        assert _identity_error(result, depth).max() < 1e-12
+        assert np.all(result.pruned_slack.isel(layer=depth) <= budget * result.input_energy)
+    np.testing.assert_allclose(result.input_energy, np.sum(np.abs(x) ** 2, axis=(1, 2)))
+
+
+@pytest.mark.parametrize("shape", GRIDS_2D)
+@pytest.mark.parametrize("offset", [0.0, 0.3])
+@pytest.mark.parametrize("complex_input", [False, True])
+def test_2d_agrees_with_the_naive_per_path_reference(shape, offset, complex_input) -> None:
+    bank = _half_plane_bank(shape, offset)
+    # both products are exercised: filters on the rfftn half-space, and filters off it
+    assert layer_plan(bank, half=True, dtype=np.dtype(np.float64)).positive_only == (offset == 0)
+    depth = 3
+    x = _signals(2, shape, complex_input=complex_input, seed=14)
+    result = propagate(x, bank, depth)
+    for i in range(x.shape[0]):
+        propagated, features = naive_cascade(x[i], [bank] * depth, depth)
+        np.testing.assert_allclose(result.propagated_energy[i], propagated, rtol=1e-10)
+        np.testing.assert_allclose(result.feature_energy[i, :depth], features, rtol=1e-10)
+    # the mirror trick in 2-D: one filter per point-reflected pair, multiplicity 2, exact
+    if not complex_input:
+        full = propagate(x.astype(complex), bank, depth)
+        np.testing.assert_allclose(result.propagated_energy, full.propagated_energy, rtol=1e-12)
+        np.testing.assert_allclose(result.feature_energy, full.feature_energy, rtol=1e-12)
+        np.testing.assert_array_equal(result.paths, full.paths)
+
+
+def test_2d_signals_as_a_dataarray_have_dims_signal_y_x() -> None:
+    bank = _half_plane_bank((16, 12), 0.0)
+    x = _signals(2, (16, 12), complex_input=False, seed=15)
+    array = xr.DataArray(x, dims=("signal", "y", "x"), coords={"signal": [4, 5]})
+    result = propagate(array, bank, 2)
+    assert dict(result.sizes) == {"signal": 2, "layer": 3}
+    np.testing.assert_array_equal(result.signal, [4, 5])
+    np.testing.assert_array_equal(result.propagated_energy, propagate(x, bank, 2).propagated_energy)
+    # sample dims in another order are put in the grid's order
+    swapped = propagate(array.transpose("signal", "x", "y"), bank, 2)
+    np.testing.assert_array_equal(swapped.propagated_energy, result.propagated_energy)
+    with pytest.raises(InvalidSignalError, match=r"^signals = .*must have dims \('signal', 'y'"):
+        propagate(array.rename(y="time"), bank, 2)
+    with pytest.raises(InvalidSignalError, match=r"^signals = .*must have dims \('signal', 'time'"):
+        propagate(xr.DataArray(np.ones((1, 64)), dims=("signal", "t")), make_bank("meyer", 64), 2)
+
+
+def test_signals_and_banks_on_different_grids_are_refused() -> None:
+    bank_2d = _half_plane_bank((16, 12), 0.0)
+    with pytest.raises(
+        InvalidSignalError, match=r"^signals = 'array of shape \(1, 192\)': must be 3-D"
+    ):
+        propagate(np.ones((1, 192)), bank_2d, 2)
+    with pytest.raises(InvalidParameterError, match=r"^bank = "):
+        propagate(np.ones((1, 12, 16)), bank_2d, 2)
+    with pytest.raises(InvalidSignalError, match=r"^signals = .*must be 2-D \(batch, N\)"):
+        propagate(np.ones((1, 16, 12)), make_bank("meyer", 64), 2)
+    with pytest.raises(InvalidParameterError, match=r"^bank = .*grid \(64,\)"):
+        propagate(np.ones((1, 16, 12)), [bank_2d, make_bank("meyer", 64)], 2)
 
 
 def test_a_list_of_banks_must_match_the_depth() -> None:

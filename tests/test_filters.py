@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 
 from pipeline.errors import BankCoverageError, InvalidParameterError, UnknownFamilyError
 from pipeline.filters import FilterBank, families, make_bank
-from pipeline.filters._grid import mirror, partition_of_unity, positive_frequencies
+from pipeline.filters._profiles import partition_of_unity, positive_frequencies
 from pipeline.filters.meyer import meyer_breakpoints
+from pipeline.grid import Grid
 
 ANALYTIC = ["gabor", "meyer", "morlet", "random"]
 
@@ -42,7 +43,7 @@ def test_analytic_families_live_on_half_lines_and_come_in_mirror_pairs(family: s
     assert np.all(mirror_of >= 0)
     assert np.all(mirror_of[mirror_of] == np.arange(bank.n_filters))  # an involution
     assert np.all(mirror_of != np.arange(bank.n_filters))  # no analytic filter is its own mirror
-    np.testing.assert_array_equal(mirror(bank.filters, axes=(1,)), bank.filters[mirror_of])
+    np.testing.assert_array_equal(bank.grid.mirror(bank.filters), bank.filters[mirror_of])
     indices, multiplicity = bank.representatives
     assert indices.size == bank.n_filters // 2
     assert multiplicity.sum() == bank.n_filters
@@ -177,3 +178,72 @@ def test_unknown_family_and_parameters_are_refused_with_one_line() -> None:
 def test_bad_parameters_name_the_argument(family, shape, params, argument) -> None:
     with pytest.raises(InvalidParameterError, match=f"^{argument} = "):
         make_bank(family, shape, **params)
+
+
+@pytest.mark.parametrize("family", ["gabor", "meyer", "morlet", "random", "real_wavelet"])
+def test_one_dimensional_families_refuse_a_2d_grid_with_one_line(family: str) -> None:
+    with pytest.raises(InvalidParameterError, match=r"^shape = \(32, 24\): family '") as info:
+        make_bank(family, (32, 24))
+    assert "1-D grids only" in str(info.value) and "\n" not in str(info.value)
+    # a Grid is as good as a shape, and the bank knows its grid
+    bank = make_bank(family, Grid(64))
+    assert bank.grid == Grid(64)
+    np.testing.assert_array_equal(bank.filters, make_bank(family, 64).filters)
+
+
+def _sector_bank(shape: tuple[int, int], offset: float, *, normalise: bool = True) -> FilterBank:
+    """2-D test bank: two radial bands x two quarter-plane sectors starting at ``offset - pi/2``,
+    random phases, their point-reflected mirrors, a radial low-pass."""
+    grid = Grid(shape)
+    profiles = partition_of_unity(np.array([0.12, 0.25, 0.38]), grid.radius)
+    # Nyquist coordinates read +1/2 here, so that the filters or their mirrors carry those bins
+    omega_y, omega_x = (np.where(f == -0.5, 0.5, f) for f in grid.frequency_mesh)
+    turn = np.mod(np.arctan2(omega_y, omega_x) - (offset - np.pi / 2), 2 * np.pi)
+    sectors = [turn <= np.pi / 2, (turn > np.pi / 2) & (turn <= np.pi)]
+    phase = np.exp(2j * np.pi * np.random.default_rng(0).uniform(size=(4, *shape)))
+    halves = np.stack([np.sqrt(p) * s for p in profiles[1:3] for s in sectors]) * phase
+    filters = np.concatenate([halves, grid.mirror(halves)])
+    return FilterBank.from_arrays(np.sqrt(profiles[0]), filters, normalise=normalise)
+
+
+@pytest.mark.parametrize("shape", [(16, 12), (15, 9)])
+@pytest.mark.parametrize("offset", [0.0, np.pi / 2, 0.3])
+def test_a_2d_bank_from_arrays_is_checked_in_2d(shape, offset) -> None:
+    bank = _sector_bank(shape, offset)
+    report = bank.check()
+    assert bank.grid == Grid(shape) and bank.shape == shape
+    assert report.is_parseval
+    # every filter lives in a closed quarter-plane: the orthant condition of THEORY.md §3
+    assert report.is_analytic
+    np.testing.assert_array_equal(report.analyticity_defect, 0.0)
+    np.testing.assert_array_equal(report.half_space_defect, 0.0)
+    mirror_of = bank.mirror_index
+    np.testing.assert_array_equal(mirror_of, np.r_[4:8, 0:4])
+    np.testing.assert_allclose(bank.grid.mirror(bank.filters), bank.filters[mirror_of], atol=1e-15)
+    indices, multiplicity = bank.representatives
+    assert indices.size == 4 and multiplicity.sum() == 8
+    assert 0.12 < report.high_pass_delta <= 0.12 + 2.0 / min(shape)
+    assert np.all(report.band_edges[:, 1] <= np.sqrt(0.5) + 1e-15)
+
+
+def test_2d_defects_take_the_best_closed_sector() -> None:
+    grid = Grid((16, 16))
+    power = np.zeros((1, 16, 16))
+    power[0, 0, 2] = 3.0  # angle 0
+    power[0, 2, 0] = 2.0  # angle pi/2
+    power[0, 0, 14] = 1.0  # angle pi
+    bank = FilterBank.from_arrays(np.ones(grid.shape), np.sqrt(power), normalise=False)
+    report = bank.check()
+    # the quarter-plane [0, pi/2] (closed: both edges count) holds 5 of 6; a half-plane holds all
+    np.testing.assert_allclose(report.analyticity_defect, [1 / 6], rtol=1e-15)
+    np.testing.assert_array_equal(report.half_space_defect, [0.0])
+    power[0, 2, 0], power[0, 2, 15] = 0.0, 2.0  # now just past pi/2: no quarter-plane holds 3 + 2
+    report = FilterBank.from_arrays(np.ones(grid.shape), np.sqrt(power), normalise=False).check()
+    np.testing.assert_allclose(report.analyticity_defect, [3 / 6], rtol=1e-15)
+    # a real even filter has its energy on opposite sides: half of it off any quarter-plane
+    even = _sector_bank((16, 12), 0.0).filters[:4]
+    even = np.abs(even) + np.abs(Grid((16, 12)).reflect(even))
+    report = FilterBank.from_arrays(np.ones((16, 12)), even, normalise=False).check()
+    assert np.all(report.analyticity_defect >= 0.5 - 1e-12)
+    assert np.all(report.half_space_defect > 0.3)
+    assert not report.is_analytic

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..errors import BankCoverageError, InvalidParameterError
-from ._grid import mirror
+from ..grid import Grid
 
 #: A bin whose Littlewood-Paley sum is at most this fraction of the largest one counts as a hole.
 COVERAGE_TOLERANCE = 1e-10
@@ -22,22 +22,32 @@ MIRROR_TOLERANCE = 1e-12
 
 @dataclass(frozen=True)
 class BankReport:
-    """What ``FilterBank.check()`` measures; all frequencies in cycles/sample.
+    r"""What ``FilterBank.check()`` measures; all frequencies in cycles/sample.
 
     Attributes
     ----------
     littlewood_paley_min, littlewood_paley_max
-        min and max over bins of :math:`|\\hat\\chi|^2 + \\sum_k |\\hat g_k|^2`; these are the
+        min and max over bins of :math:`|\hat\chi|^2 + \sum_k |\hat g_k|^2`; these are the
         frame bounds A and B of THEORY.md §2.
     analyticity_defect
-        per filter, the fraction of its energy off its dominant half-line (0 for an analytic
-        filter, 1/2 for a real one); THEORY.md §3. The DC and Nyquist bins lie on both
-        half-lines and are left out of both parts. NaN for d >= 2 (orthants not checked yet).
+        per filter, the fraction of its energy outside the closed orthant that holds the most
+        of it (0 for a filter that meets the analyticity condition, 1/2 for a real 1-D one);
+        THEORY.md §3. d = 1: the orthants are the half-lines, and the defect is
+        :math:`\min(E_+, E_-)/(E_+ + E_-)`. d = 2: the orthants are the closed quarter-planes
+        :math:`\{\omega : \arg\omega \in [\theta, \theta + \pi/2]\}` at every rotation θ (the
+        images of the positive quadrant under O(2)). The DC bin and, for an even size, the
+        bins with a Nyquist coordinate (:math:`\pm 1/2` are the same bin, so their side is
+        undefined) are left out of every part. NaN for d >= 3 (not implemented).
+    half_space_defect
+        per filter, the same with closed half-spaces in place of orthants (d = 2: half-planes
+        :math:`\arg\omega \in [\theta, \theta + \pi]`); equal to ``analyticity_defect`` in
+        d = 1. A filter with zero half-space defect has a point-reflected mirror with which it
+        shares no bin off the boundary line.
     high_pass_delta
-        the largest :math:`\\delta` with :math:`\\sum_k |\\hat g_k|^2 \\le` ``SUPPORT_TOLERANCE``
-        (relative) on every bin with :math:`|\\omega| < \\delta`; THEORY.md §3.
+        the largest :math:`\delta` with :math:`\sum_k |\hat g_k|^2 \le` ``SUPPORT_TOLERANCE``
+        (relative) on every bin with :math:`|\omega| < \delta`; THEORY.md §3.
     band_edges
-        per filter, (min, max) of :math:`|\\omega|` over its numerical support.
+        per filter, (min, max) of :math:`|\omega|` over its numerical support.
     """
 
     littlewood_paley_min: float
@@ -45,6 +55,9 @@ class BankReport:
     analyticity_defect: NDArray[np.float64]
     high_pass_delta: float
     band_edges: NDArray[np.float64]
+    half_space_defect: NDArray[np.float64] = field(
+        default_factory=lambda: np.empty(0, dtype=np.float64)
+    )
 
     @property
     def frame_bounds(self) -> tuple[float, float]:
@@ -113,6 +126,11 @@ class FilterBank:
         """Grid shape of every filter."""
         return tuple(self.lowpass.shape)
 
+    @cached_property
+    def grid(self) -> Grid:
+        """The DFT grid the filters are sampled on (:class:`pipeline.grid.Grid`)."""
+        return Grid(self.shape)
+
     @property
     def n_filters(self) -> int:
         """Number K of propagation filters."""
@@ -129,7 +147,7 @@ class FilterBank:
 
         ``m(k) == k`` for a filter that is real in time. The relation is an involution.
         """
-        return _mirror_pairs(self.filters, len(self.shape))
+        return _mirror_pairs(self.filters, self.grid)
 
     @cached_property
     def representatives(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -140,11 +158,11 @@ class FilterBank:
         ``(indices, multiplicities)``.
         """
         mirror_of = self.mirror_index
-        # of each pair, compute the member with more energy on bins 0..N/2 along the last axis
-        # (the cascade's fast path for analytic filters needs nothing above N/2)
+        # of each pair, compute the member with more energy on the real-FFT half-space (the
+        # cascade's fast path for filters supported there needs nothing outside it)
         power = np.abs(self.filters) ** 2
-        last = self.shape[-1]
-        low_side = power[..., : last // 2 + 1].reshape(self.n_filters, -1).sum(axis=1)
+        width = self.grid.half_shape[-1]
+        low_side = power[..., :width].reshape(self.n_filters, -1).sum(axis=1)
         keep, weight = [], []
         for k, m in enumerate(mirror_of):
             if m < 0 or m == k:
@@ -157,7 +175,7 @@ class FilterBank:
 
     def check(self) -> BankReport:
         """Measure the Littlewood-Paley bounds, analyticity, the high-pass delta and band edges."""
-        radius = _radius(self.shape)
+        radius = self.grid.radius
         power = np.abs(self.filters) ** 2
         total = np.sum(power, axis=0)
         level = SUPPORT_TOLERANCE * max(float(total.max(initial=0.0)), np.finfo(float).tiny)
@@ -171,9 +189,10 @@ class FilterBank:
         return BankReport(
             littlewood_paley_min=float(self.littlewood_paley.min()),
             littlewood_paley_max=float(self.littlewood_paley.max()),
-            analyticity_defect=_analyticity_defect(power),
+            analyticity_defect=_orthant_defect(power, self.grid, half_space=False),
             high_pass_delta=delta,
             band_edges=edges,
+            half_space_defect=_orthant_defect(power, self.grid, half_space=True),
         )
 
     @classmethod
@@ -247,31 +266,69 @@ class FilterBank:
         return FilterBank(self.lowpass * scale, self.filters * scale, self.family, self.params)
 
 
-def _radius(shape: tuple[int, ...]) -> NDArray[np.float64]:
-    """|omega| of every bin (Euclidean norm over axes), Nyquist counted as +1/2."""
-    grids = np.meshgrid(*[np.abs(np.fft.fftfreq(n)) for n in shape], indexing="ij")
-    return np.sqrt(sum(g**2 for g in grids))
+#: Angular slack (radians) when deciding whether a bin lies on a sector's closed boundary: far
+#: above the rounding of ``arctan2`` (~1e-16), far below the angle between two bin directions.
+ANGLE_TOLERANCE = 1e-12
 
 
-def _analyticity_defect(power: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Fraction of each 1-D filter's energy strictly on its lighter half-line (DC and Nyquist excluded)."""
-    if power.ndim != 2:
-        return np.full(power.shape[0], np.nan)
-    length = power.shape[1]
-    freq = np.fft.fftfreq(length)
-    nyquist = np.arange(length) == length // 2 if length % 2 == 0 else np.zeros(length, bool)
-    positive = np.sum(power[:, (freq > 0) & ~nyquist], axis=1)
-    negative = np.sum(power[:, (freq < 0) & ~nyquist], axis=1)
-    total = positive + negative
+def _orthant_defect(
+    power: NDArray[np.float64], grid: Grid, *, half_space: bool
+) -> NDArray[np.float64]:
+    r"""Per filter, the fraction of its energy outside its best closed orthant (or half-space).
+
+    .. math::
+        D_k = \min_{H} \frac{\sum_{\omega \notin H} |\hat g_k(\omega)|^2}
+                            {\sum_{\omega} |\hat g_k(\omega)|^2},
+
+    H over the closed orthants :math:`A\,\mathbb R_{\ge 0}^d`, :math:`A \in O(d)` (THEORY.md
+    §3), or over the closed half-spaces; sums over the bins off DC and off the Nyquist planes.
+    d = 1: :math:`\min(E_+, E_-)/(E_+ + E_-)`. d = 2: H is the sector
+    :math:`\arg\omega \in [\theta, \theta + \alpha]`, α = π/2 (orthant) or π (half-plane);
+    the best θ puts the sector's first edge on some bin, so the minimum is exact over the bins'
+    angles (one sorted sweep with cumulative sums). 0 for a filter without energy; NaN for d >= 3.
+    """
+    n_filters = power.shape[0]
+    flat = power.reshape(n_filters, -1)
+    valid = np.ones(grid.shape, dtype=bool)
+    valid[(0,) * grid.ndim] = False  # DC lies on every boundary
+    for axis, size in enumerate(grid.shape):
+        if size % 2 == 0:  # +1/2 and -1/2 are one bin: its side is undefined
+            index = [slice(None)] * grid.ndim
+            index[axis] = size // 2
+            valid[tuple(index)] = False
+    flat = flat[:, valid.ravel()]
+    total = flat.sum(axis=1)
+    if grid.ndim == 1:
+        positive = grid.frequencies[0][valid] > 0
+        plus = np.sum(flat[:, positive], axis=1)
+        minus = np.sum(flat[:, ~positive], axis=1)
+        outside = np.minimum(plus, minus)
+        total = plus + minus
+    elif grid.ndim == 2:
+        opening = np.pi if half_space else 0.5 * np.pi
+        angles = grid.angle[valid]
+        order = np.argsort(angles, kind="stable")
+        angles = angles[order]
+        count = angles.size
+        around = np.concatenate([angles, angles + 2.0 * np.pi])
+        cumulative = np.zeros((n_filters, 2 * count + 1))
+        np.cumsum(np.concatenate([flat[:, order]] * 2, axis=1), axis=1, out=cumulative[:, 1:])
+        start = np.searchsorted(around, angles - ANGLE_TOLERANCE, side="left")
+        stop = np.searchsorted(around, angles + opening + ANGLE_TOLERANCE, side="right")
+        # energy on the open arc (theta + opening, theta + 2 pi): exactly 0 where nothing lives
+        arcs = cumulative[:, start + count] - cumulative[:, stop]
+        outside = np.clip(arcs.min(axis=1), 0.0, None) if count else np.zeros(n_filters)
+    else:
+        return np.full(n_filters, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, np.minimum(positive, negative) / total, 0.0)
+        return np.where(total > 0, outside / total, 0.0)
 
 
-def _mirror_pairs(filters: NDArray[np.complex128], ndim: int) -> NDArray[np.int64]:
-    """Index of each filter's mirror image within the stack, -1 where it has none."""
+def _mirror_pairs(filters: NDArray[np.complex128], grid: Grid) -> NDArray[np.int64]:
+    r"""Index of each filter's mirror image :math:`\overline{\hat g(-\omega)}` in the stack, or -1."""
     n_filters = filters.shape[0]
     flat = filters.reshape(n_filters, -1)
-    mirrored = mirror(filters, axes=tuple(range(1, ndim + 1))).reshape(n_filters, -1)
+    mirrored = grid.mirror(filters).reshape(n_filters, -1)
     scale = np.abs(flat).max(axis=1)
     # squared distances |M_k - F_j|^2 through inner products: one matrix product, no K^2 loop
     norms_m = np.sum(np.abs(mirrored) ** 2, axis=1)

@@ -9,17 +9,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import InvalidParameterError
+from ..grid import Grid
 from ._bank import FilterBank
-from ._grid import mirror
 
 
-def one_dimensional(shape: tuple[int, ...], family: str) -> int:
-    """The length of a 1-D grid, or an error naming the family."""
-    if len(shape) != 1:
-        raise InvalidParameterError(
-            "shape", shape, f"family '{family}' is defined on 1-D grids only (one length)"
-        )
-    return shape[0]
+def require_ndim(grid: Grid, family: str, ndim: int = 1) -> Grid:
+    """``grid`` if it has ``ndim`` axes, else a one-line InvalidParameterError naming the family."""
+    if grid.ndim != ndim:
+        what = "1-D grids only (one length)" if ndim == 1 else f"{ndim}-D grids only"
+        raise InvalidParameterError("shape", grid.shape, f"family '{family}' is defined on {what}")
+    return grid
 
 
 def positive_number(
@@ -48,6 +47,7 @@ def positive_integer(name: str, value: Any, *, minimum: int = 1) -> int:
 
 
 def analytic_bank(
+    grid: Grid,
     positive_filters: NDArray[np.complex128],
     lowpass_power: NDArray[np.float64],
     family: str,
@@ -55,12 +55,12 @@ def analytic_bank(
 ) -> FilterBank:
     r"""Assemble analytic filters, their mirror images and the low-pass into a Parseval bank.
 
-    ``positive_filters`` ``(K, N)`` live on the positive half-line; the bank holds them followed by
-    their mirrors :math:`\overline{\hat g_k(-\omega)}` (THEORY.md §3, analyticity), and the
-    low-pass :math:`\sqrt{p_0}`. The result is normalised to an exact Parseval frame (only the
-    Nyquist bin, carried by a filter and its mirror alike, actually changes for the
-    partition-of-unity families).
+    ``positive_filters`` ``(K, *grid.shape)`` live on a half-line (d = 1) or a half-space; the bank
+    holds them followed by their mirrors :math:`\overline{\hat g_k(-\omega)}` (:meth:`Grid.mirror`,
+    THEORY.md §3, analyticity), and the low-pass :math:`\sqrt{p_0}`. The result is normalised
+    to an exact Parseval frame (only the Nyquist bin, carried by a filter and its mirror alike,
+    actually changes for the partition-of-unity families).
     """
-    filters = np.concatenate([positive_filters, mirror(positive_filters, axes=(1,))])
+    filters = np.concatenate([positive_filters, grid.mirror(positive_filters)])
     lowpass = np.sqrt(np.clip(lowpass_power, 0.0, None)).astype(np.complex128)
     return FilterBank(lowpass, filters, family, params).normalised()

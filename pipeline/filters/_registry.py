@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InvalidParameterError, UnknownFamilyError
+from ..grid import Grid
 from ._bank import FilterBank
 
 BankBuilder = Callable[..., FilterBank]
@@ -36,7 +37,8 @@ class FamilyInfo:
     name
         the family's name in configs and on the command line.
     builder
-        ``builder(shape, **params) -> FilterBank``.
+        ``builder(grid, **params) -> FilterBank``, ``grid`` a :class:`pipeline.grid.Grid`; a
+        family defined in fewer dimensions refuses other grids (``_build.require_ndim``).
     scale_parameters
         its parameters that set the scale of the frequency tiling, most telling first (the
         report's axis for decay exponents).
@@ -60,7 +62,7 @@ def register(
     scale_parameters: tuple[str, ...] = (),
     recalled_decay_base: RecalledDecayBase | None = None,
 ) -> None:
-    """Register ``builder(shape, **params) -> FilterBank`` under ``name`` with its declarations."""
+    """Register ``builder(grid, **params) -> FilterBank`` under ``name`` with its declarations."""
     if name in _FAMILIES and _FAMILIES[name].builder is not builder:
         raise ValueError(f"filter family {name!r} is already registered")
     info = FamilyInfo(name, builder, tuple(scale_parameters), recalled_decay_base)
@@ -94,8 +96,10 @@ def _keyword_parameters(builder: BankBuilder) -> dict[str, Any]:
     }
 
 
-def make_bank(family: str, shape: int | tuple[int, ...], **params: Any) -> FilterBank:
+def make_bank(family: str, shape: int | tuple[int, ...] | Grid, **params: Any) -> FilterBank:
     """Build the Parseval filter bank of a registered family on a DFT grid of ``shape``.
+
+    ``shape`` is a length, a tuple of sizes or a :class:`pipeline.grid.Grid`; every size >= 4.
 
     Raises
     ------
@@ -114,7 +118,7 @@ def make_bank(family: str, shape: int | tuple[int, ...], **params: Any) -> Filte
                 f"is not a parameter of family '{family}' "
                 f"(allowed: {', '.join(allowed) or 'none'})",
             )
-    return builder(_as_shape(shape), **params)
+    return builder(Grid(_as_shape(shape)), **params)
 
 
 def _get(family: str) -> FamilyInfo:
@@ -126,7 +130,9 @@ def _get(family: str) -> FamilyInfo:
         ) from None
 
 
-def _as_shape(shape: int | tuple[int, ...]) -> tuple[int, ...]:
+def _as_shape(shape: int | tuple[int, ...] | Grid) -> tuple[int, ...]:
+    if isinstance(shape, Grid):
+        shape = shape.shape
     if isinstance(shape, bool):
         raise InvalidParameterError("shape", shape, "must be an int or a tuple of ints")
     if isinstance(shape, int | np.integer):

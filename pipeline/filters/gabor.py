@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..grid import Grid
 from ._bank import FilterBank
-from ._build import analytic_bank, one_dimensional, positive_number
-from ._grid import bump, falling, positive_frequencies
+from ._build import analytic_bank, positive_number, require_ndim
+from ._profiles import bump, falling, positive_frequencies
 from ._registry import RecalledDecayBase, register
 
 
@@ -18,7 +19,7 @@ def gabor_centres(delta: float, bandwidth: float, spacing: float) -> np.ndarray:
 
 
 def make_gabor(
-    shape: tuple[int, ...],
+    grid: Grid,
     *,
     spacing: float = 1.0 / 32.0,
     bandwidth: float | None = None,
@@ -28,8 +29,8 @@ def make_gabor(
 
     Parameters
     ----------
-    shape
-        grid shape, 1-D ``(N,)``.
+    grid
+        the DFT grid, 1-D ``(N,)`` (other grids are refused).
     spacing
         s, distance between modulation frequencies (cycles/sample).
     bandwidth
@@ -47,7 +48,7 @@ def make_gabor(
     :math:`\sqrt{S(\omega)}` (:meth:`FilterBank.normalised`), which keeps each band's support.
     Bands are cut at the Nyquist frequency to stay analytic (THEORY.md §3, §6).
     """
-    length = one_dimensional(shape, "gabor")
+    length = require_ndim(grid, "gabor").shape[0]
     spacing = positive_number("spacing", spacing, high=0.5)
     bandwidth = spacing if bandwidth is None else positive_number("bandwidth", bandwidth, high=0.5)
     delta = (
@@ -59,12 +60,12 @@ def make_gabor(
     freq = positive_frequencies(length)
     profiles = bump((freq[np.newaxis, :] - centres[:, np.newaxis]) / bandwidth)
     profiles[:, freq < 0] = 0.0
-    radius = np.abs(np.fft.fftfreq(length))
+    radius = grid.radius
     lowpass_power = np.where(radius <= delta, 1.0, 0.0)
     edge = (radius > delta) & (radius < delta + bandwidth)
     lowpass_power[edge] = falling(radius[edge], delta, delta + bandwidth)
     params = {"spacing": spacing, "bandwidth": bandwidth, "delta": delta}
-    return analytic_bank(np.sqrt(profiles).astype(complex), lowpass_power, "gabor", params)
+    return analytic_bank(grid, np.sqrt(profiles).astype(complex), lowpass_power, "gabor", params)
 
 
 register(

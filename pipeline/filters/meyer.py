@@ -10,9 +10,10 @@ import math
 import numpy as np
 
 from ..errors import InvalidParameterError
+from ..grid import Grid
 from ._bank import FilterBank
-from ._build import analytic_bank, one_dimensional, positive_integer, positive_number
-from ._grid import partition_of_unity, positive_frequencies
+from ._build import analytic_bank, positive_integer, positive_number, require_ndim
+from ._profiles import partition_of_unity, positive_frequencies
 from ._registry import RecalledDecayBase, register
 
 #: Lowest band's lower edge delta, in DFT bins, when the number of scales is chosen automatically.
@@ -36,15 +37,13 @@ def default_scales(length: int, dilation: float) -> int:
     return max(1, math.floor(math.log(length / (2 * MIN_DELTA_BINS)) / math.log(dilation)) - 1)
 
 
-def make_meyer(
-    shape: tuple[int, ...], *, dilation: float = 2.0, scales: int | None = None
-) -> FilterBank:
+def make_meyer(grid: Grid, *, dilation: float = 2.0, scales: int | None = None) -> FilterBank:
     r"""Analytic Meyer-type wavelets with dilation factor a, and their mirror images.
 
     Parameters
     ----------
-    shape
-        grid shape, 1-D ``(N,)``.
+    grid
+        the DFT grid, 1-D ``(N,)`` (other grids are refused).
     dilation
         dilation factor a > 1 between neighbouring scales.
     scales
@@ -60,7 +59,7 @@ def make_meyer(
     :math:`\delta = t_0 = \tfrac12 a^{-J-1}` and
     :math:`|\hat\chi|^2 + \sum |\hat\psi|^2 = 1` in every bin (THEORY.md §3, §6).
     """
-    length = one_dimensional(shape, "meyer")
+    length = require_ndim(grid, "meyer").shape[0]
     dilation = positive_number("dilation", dilation, low=1.0)
     if scales is None:
         scales = default_scales(length, dilation)
@@ -74,9 +73,10 @@ def make_meyer(
             f"a={dilation:g}; use at most {default_scales(length, dilation) + 1}",
         )
     profiles = partition_of_unity(breakpoints, positive_frequencies(length))
-    lowpass_power = partition_of_unity(breakpoints, np.abs(np.fft.fftfreq(length)))[0]
+    lowpass_power = partition_of_unity(breakpoints, grid.radius)[0]
     params = {"dilation": dilation, "scales": scales}
-    return analytic_bank(np.sqrt(profiles[1:]).astype(complex), lowpass_power, "meyer", params)
+    amplitudes = np.sqrt(profiles[1:]).astype(complex)
+    return analytic_bank(grid, amplitudes, lowpass_power, "meyer", params)
 
 
 register(

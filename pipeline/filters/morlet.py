@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..grid import Grid
 from ._bank import FilterBank
-from ._build import analytic_bank, one_dimensional, positive_integer
-from ._grid import positive_frequencies
+from ._build import analytic_bank, positive_integer, require_ndim
+from ._profiles import positive_frequencies
 from ._registry import RecalledDecayBase, register
 
 
@@ -69,13 +70,13 @@ def morlet_spectrum(freq: np.ndarray, xi: float, sigma: float) -> np.ndarray:
     return np.where(freq > 0, values, 0.0)
 
 
-def make_morlet(shape: tuple[int, ...], *, octaves: int = 6, per_octave: int = 1) -> FilterBank:
+def make_morlet(grid: Grid, *, octaves: int = 6, per_octave: int = 1) -> FilterBank:
     r"""Analytic Morlet wavelets over J octaves with Q per octave, their mirrors, a Gaussian low-pass.
 
     Parameters
     ----------
-    shape
-        grid shape, 1-D ``(N,)``.
+    grid
+        the DFT grid, 1-D ``(N,)`` (other grids are refused).
     octaves
         J, number of octaves covered by the wavelets.
     per_octave
@@ -89,7 +90,7 @@ def make_morlet(shape: tuple[int, ...], *, octaves: int = 6, per_octave: int = 1
     Parseval frame (THEORY.md §2). Analytic exactly; high-pass only numerically (Gaussian tails),
     see ``check().high_pass_delta``.
     """
-    length = one_dimensional(shape, "morlet")
+    length = require_ndim(grid, "morlet").shape[0]
     octaves = positive_integer("octaves", octaves)
     per_octave = positive_integer("per_octave", per_octave)
     freq = positive_frequencies(length)
@@ -97,9 +98,9 @@ def make_morlet(shape: tuple[int, ...], *, octaves: int = 6, per_octave: int = 1
         [morlet_spectrum(freq, xi, sigma) for xi, sigma in morlet_generator(octaves, per_octave)]
     )
     sigma_phi = KYMATIO.sigma0 / 2.0**octaves
-    lowpass_power = np.exp(-(np.fft.fftfreq(length) ** 2) / sigma_phi**2)
+    lowpass_power = np.exp(-(grid.frequencies[0] ** 2) / sigma_phi**2)
     params = {"octaves": octaves, "per_octave": per_octave}
-    return analytic_bank(wavelets.astype(complex), lowpass_power, "morlet", params)
+    return analytic_bank(grid, wavelets.astype(complex), lowpass_power, "morlet", params)
 
 
 register(

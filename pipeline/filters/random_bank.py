@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InvalidParameterError
+from ..grid import Grid
 from ._bank import FilterBank
-from ._build import analytic_bank, one_dimensional, positive_integer, positive_number
-from ._grid import partition_of_unity, positive_frequencies
+from ._build import analytic_bank, positive_integer, positive_number, require_ndim
+from ._profiles import partition_of_unity, positive_frequencies
 from ._registry import register
 
 #: Highest breakpoint t_K; the top band is flat from there to the Nyquist frequency.
@@ -28,14 +29,14 @@ def random_breakpoints(
 
 
 def make_random(
-    shape: tuple[int, ...], *, filters: int = 12, delta: float = 1.0 / 64.0, seed: int = 0
+    grid: Grid, *, filters: int = 12, delta: float = 1.0 / 64.0, seed: int = 0
 ) -> FilterBank:
     r"""Analytic Parseval bank with random band edges and random smooth phases, and mirrors.
 
     Parameters
     ----------
-    shape
-        grid shape, 1-D ``(N,)``.
+    grid
+        the DFT grid, 1-D ``(N,)`` (other grids are refused).
     filters
         K, number of filters on the positive half-line.
     delta
@@ -51,7 +52,7 @@ def make_random(
     N)^2 / N)}`, :math:`\tau_k \sim U[0, 1/8)`, :math:`c_k \sim U[-1/8, 1/8)`. Analytic,
     high-pass and Parseval exactly, so Theorem A applies (THEORY.md §4) but no exponential rate.
     """
-    length = one_dimensional(shape, "random")
+    length = require_ndim(grid, "random").shape[0]
     count = positive_integer("filters", filters)
     delta = positive_number("delta", delta, high=TOP_BREAKPOINT, high_inclusive=False)
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
@@ -72,9 +73,9 @@ def make_random(
     chirp = rng.uniform(-0.125, 0.125, size=(count, 1))
     cycles = freq * length
     phase = np.exp(2j * np.pi * (delay * cycles + chirp * cycles**2 / length))
-    lowpass_power = partition_of_unity(breakpoints, np.abs(np.fft.fftfreq(length)))[0]
+    lowpass_power = partition_of_unity(breakpoints, grid.radius)[0]
     params = {"filters": count, "delta": delta, "seed": int(seed)}
-    return analytic_bank(np.sqrt(profiles[1:]) * phase, lowpass_power, "random", params)
+    return analytic_bank(grid, np.sqrt(profiles[1:]) * phase, lowpass_power, "random", params)
 
 
 register("random", make_random, scale_parameters=("filters", "delta"))

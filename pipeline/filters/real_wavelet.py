@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..grid import Grid
 from ._bank import FilterBank
-from ._build import one_dimensional, positive_integer, positive_number
-from ._grid import absolute_frequencies, partition_of_unity
+from ._build import positive_integer, positive_number, require_ndim
+from ._profiles import partition_of_unity
 from ._registry import RecalledDecayBase, register
 from .meyer import default_scales, meyer_breakpoints
 
 
 def make_real_wavelet(
-    shape: tuple[int, ...], *, dilation: float = 2.0, scales: int | None = None
+    grid: Grid, *, dilation: float = 2.0, scales: int | None = None
 ) -> FilterBank:
     r"""Real, even band-pass wavelets :math:`\hat\psi_k(\omega) = \sqrt{p_k(|\omega|)}`.
 
     Parameters
     ----------
-    shape
-        grid shape, 1-D ``(N,)``.
+    grid
+        the DFT grid, 1-D ``(N,)`` (other grids are refused).
     dilation, scales
         as for ``meyer``.
 
@@ -30,12 +31,12 @@ def make_real_wavelet(
     THEORY.md §3 (half of its energy sits on each half-line). It is still an exact Parseval frame,
     so the energy identity (E) holds, while the decay guarantees need not.
     """
-    length = one_dimensional(shape, "real_wavelet")
+    length = require_ndim(grid, "real_wavelet").shape[0]
     dilation = positive_number("dilation", dilation, low=1.0)
     scales = positive_integer(
         "scales", default_scales(length, dilation) if scales is None else scales
     )
-    profiles = partition_of_unity(meyer_breakpoints(scales, dilation), absolute_frequencies(length))
+    profiles = partition_of_unity(meyer_breakpoints(scales, dilation), grid.radius)
     params = {"dilation": dilation, "scales": scales}
     amplitudes = np.sqrt(profiles).astype(complex)
     return FilterBank(amplitudes[0], amplitudes[1:], "real_wavelet", params).normalised()

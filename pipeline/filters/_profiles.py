@@ -1,8 +1,8 @@
-"""Frequency grids and the smooth partitions of unity the families are built from.
+"""The smooth partitions of unity the families are built from, and the closed positive half-line.
 
-Frequencies are in cycles per sample on the DFT grid of ``np.fft.fftfreq``. A filter family only says
-*where* its bands go (a sequence of breakpoints); what a band looks like is decided here, once
-(Kymatio's lesson: frequency placement apart from filter shape).
+Frequencies are in cycles per sample on the DFT grid (:class:`pipeline.grid.Grid`). A filter family
+only says *where* its bands go (a sequence of breakpoints); what a band looks like is decided here,
+once (Kymatio's lesson: frequency placement apart from filter shape).
 """
 
 from __future__ import annotations
@@ -38,11 +38,6 @@ def falling(x: FloatArray, start: float, stop: float) -> FloatArray:
     return np.cos(0.5 * np.pi * smooth_step((x - start) / (stop - start))) ** 2
 
 
-def signed_frequencies(length: int) -> FloatArray:
-    """DFT frequencies in cycles/sample, ``np.fft.fftfreq(length)`` (Nyquist bin reads -0.5)."""
-    return np.fft.fftfreq(length)
-
-
 def positive_frequencies(length: int) -> FloatArray:
     """Frequencies of the bins on the closed positive half-line (0, 1/2], and -1 elsewhere.
 
@@ -57,21 +52,11 @@ def positive_frequencies(length: int) -> FloatArray:
     return freq
 
 
-def absolute_frequencies(length: int) -> FloatArray:
-    """|omega| of every bin, with the Nyquist bin of an even length at +1/2."""
-    return np.abs(np.fft.fftfreq(length)) if length % 2 else _abs_even(length)
-
-
-def _abs_even(length: int) -> FloatArray:
-    freq = np.abs(np.fft.fftfreq(length))
-    freq[length // 2] = 0.5
-    return freq
-
-
 def partition_of_unity(breakpoints: FloatArray, freq: FloatArray) -> FloatArray:
     r"""Squared band profiles that sum to one, from increasing breakpoints t_0 < ... < t_K.
 
-    Returns ``(K + 1, len(freq))``: row 0 is the low-pass profile, rows 1..K the band profiles.
+    Returns ``(K + 1, *freq.shape)``: row 0 is the low-pass profile, rows 1..K the band profiles
+    (``freq`` may be any array, e.g. :attr:`Grid.radius` of a 2-D grid: radial profiles).
 
     Notes
     -----
@@ -92,7 +77,7 @@ def partition_of_unity(breakpoints: FloatArray, freq: FloatArray) -> FloatArray:
         raise ValueError("breakpoints must be positive and strictly increasing, at least two")
     x = np.asarray(freq, dtype=np.float64)
     n_bands = t.size - 1
-    profiles = np.zeros((n_bands + 1, x.size))
+    profiles = np.zeros((n_bands + 1, *x.shape))
     nonnegative = x >= 0
     profiles[0] = np.where(nonnegative & (x <= t[0]), 1.0, 0.0)
     inside = nonnegative & (x > t[0]) & (x < t[1])
@@ -112,16 +97,3 @@ def bump(x: FloatArray) -> FloatArray:
     r"""Squared symmetric bump :math:`\cos^2(\tfrac{\pi}{2}\nu(|x|))` on [-1, 1]; integer shifts sum to 1."""
     x = np.asarray(x, dtype=np.float64)
     return np.where(np.abs(x) < 1.0, np.cos(0.5 * np.pi * smooth_step(np.abs(x))) ** 2, 0.0)
-
-
-def mirror(spectra: NDArray, axes: tuple[int, ...] | None = None) -> NDArray:
-    r"""Mirror image :math:`\hat g^-(\omega) = \overline{\hat g(-\omega)}` on the DFT grid.
-
-    In time this is the complex conjugate of g. ``axes`` defaults to all axes of one spectrum
-    (the trailing ``ndim`` axes when a stack is given with ``axes``).
-    """
-    spectra = np.asarray(spectra)
-    if axes is None:
-        axes = tuple(range(spectra.ndim))
-    flipped = np.flip(spectra, axis=axes)
-    return np.conj(np.roll(flipped, 1, axis=axes))
