@@ -45,7 +45,7 @@ def _half_plane_bank(shape: tuple[int, int], offset: float) -> FilterBank:
 
 
 def _identity_error(result: xr.Dataset, depth: int) -> np.ndarray:
-    """Relative error of ||f||^2 = sum_{n<N} F_n + W_N + slack_N (THEORY.md §2, (E))."""
+    """Relative error of ||f||^2 = sum_{n<N} F_n + W_N + slack_N (docs/theory.md §2, (E))."""
     lhs = (
         result.feature_energy.isel(layer=slice(0, depth)).sum("layer")
         + result.propagated_energy.isel(layer=depth)
@@ -161,7 +161,7 @@ def test_non_parseval_bank_obeys_the_frame_bound_sandwich() -> None:
             result.feature_energy.isel(layer=slice(0, depth)).sum("layer")
             + result.propagated_energy.isel(layer=depth)
         ) / result.input_energy
-        # A'^N ||f||^2 <= sum_{n<N} F_n + W_N <= B'^N ||f||^2 (THEORY.md §2)
+        # A'^N ||f||^2 <= sum_{n<N} F_n + W_N <= B'^N ||f||^2 (docs/theory.md §2)
         assert np.all(total >= min(1, lower) ** depth * (1 - 1e-12))
         assert np.all(total <= max(1, upper) ** depth * (1 + 1e-12))
 

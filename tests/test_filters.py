@@ -25,7 +25,7 @@ def test_registry_lists_every_family() -> None:
 def test_every_family_is_an_exact_parseval_frame(family: str, length: int) -> None:
     bank = make_bank(family, length)
     report = bank.check()
-    # |chi|^2 + sum_k |g_k|^2 = 1 in every bin, to round-off (THEORY.md §2, Parseval)
+    # |chi|^2 + sum_k |g_k|^2 = 1 in every bin, to round-off (docs/theory.md §2, Parseval)
     np.testing.assert_allclose(bank.littlewood_paley, 1.0, rtol=0, atol=1e-13)
     assert report.is_parseval
     assert report.frame_bounds == (report.littlewood_paley_min, report.littlewood_paley_max)
@@ -85,7 +85,7 @@ def test_meyer_bands_span_ratio_dilation_squared(dilation: float) -> None:
     bank = make_bank("meyer", 4096, dilation=dilation)
     edges = bank.check().band_edges
     ratio = edges[:, 1] / edges[:, 0]
-    # supp psi_k inside [t_(k-1), t_(k+1)], ratio a^2 (THEORY.md §6: rho = a^2); bins round inward
+    # supp psi_k inside [t_(k-1), t_(k+1)], ratio a^2 (docs/theory.md §6: rho = a^2); bins round inward
     assert np.all(ratio <= dilation**2 + 1e-12)
     assert np.max(ratio) > 0.8 * dilation**2
 
@@ -213,7 +213,7 @@ def test_a_2d_bank_from_arrays_is_checked_in_2d(shape, offset) -> None:
     report = bank.check()
     assert bank.grid == Grid(shape) and bank.shape == shape
     assert report.is_parseval
-    # every filter lives in a closed quarter-plane: the orthant condition of THEORY.md §3
+    # every filter lives in a closed quarter-plane: the orthant condition of docs/theory.md §3
     assert report.is_analytic
     np.testing.assert_array_equal(report.analyticity_defect, 0.0)
     np.testing.assert_array_equal(report.half_space_defect, 0.0)

@@ -1,7 +1,7 @@
 r"""The FFT cascade: energies of the propagated signals and feature maps, layer by layer.
 
 For a module-sequence with filter banks :math:`\Psi_n = \{\chi_n\} \cup \{g_\lambda\}` and the
-modulus non-linearity (THEORY.md §2),
+modulus non-linearity (docs/theory.md §2),
 
 .. math::
     U[\lambda]u = |u * g_\lambda|, \quad
@@ -9,14 +9,14 @@ modulus non-linearity (THEORY.md §2),
     F_n = \sum_{|q| = n} \|U[q]f * \chi_{n+1}\|^2, \quad
     W_n = F_n + W_{n+1}\ \text{(Parseval banks)},
 
-so :math:`\|f\|^2 = \sum_{n<N} F_n + W_N` (identity (E) of THEORY.md §2). Energies come from
+so :math:`\|f\|^2 = \sum_{n<N} F_n + W_N` (identity (E) of docs/theory.md §2). Energies come from
 spectra by Parseval; only the modulus needs the signal domain.
 
 Signals of shape (N,) or (N1, N2) go through the same code: every grid-dependent step (the
 transforms, the real-FFT half-space, folding, point reflection) is asked of the bank's
 :class:`pipeline.grid.Grid`.
 
-How it is computed (DESIGN.md, "engineering notes"):
+How it is computed (docs/theory.md §2 and docs/design.md, "The computation in one paragraph"):
 
 - live paths of many signals are stacked into blocks and transformed together (``scipy.fft``);
 - after the first modulus every signal is real, so its spectrum is kept on the real-FFT

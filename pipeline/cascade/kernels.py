@@ -96,7 +96,7 @@ def expand_energies(block: Block, plan: LayerPlan, depth: int, acc: Accumulator)
     :math:`\|u * \chi\|^2 = \frac1{|G|}\sum_\omega |\hat u|^2 |\hat\chi|^2` and
     :math:`\|U[\lambda] u\|^2 = \|u * g_\lambda\|^2 = \frac1{|G|}\sum_\omega |\hat u|^2|\hat
     g_\lambda|^2` (Parseval, the modulus preserves the norm; :math:`|G| = N_1 \cdots N_d`),
-    evaluated on the block's spectral grid with the plan's folded powers (THEORY.md §2).
+    evaluated on the block's spectral grid with the plan's folded powers (docs/theory.md §2).
     """
     n = block.layer
     power = np.abs(block.spectra).astype(np.float64, copy=False)

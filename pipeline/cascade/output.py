@@ -13,7 +13,7 @@ _DESCRIPTIONS = {
     "propagated_energy": (
         "energy of the propagated signals W_n",
         "W_n = sum over live paths q of length n of ||U[q] f||^2, U[q] f = |...|f * g_1| * ... "
-        "* g_n|; W_0 = ||f||^2. True W_n lies in [W_n, W_n + pruned_slack_n] (THEORY.md §2).",
+        "* g_n|; W_0 = ||f||^2. True W_n lies in [W_n, W_n + pruned_slack_n] (docs/theory.md §2).",
     ),
     "feature_energy": (
         "energy of the feature maps F_n",

@@ -65,7 +65,7 @@ def propagate(
 
     Notes
     -----
-    Guarantees, for every layer n and signal (THEORY.md §2, Parseval banks):
+    Guarantees, for every layer n and signal (docs/theory.md §2, Parseval banks):
 
     .. math::
         W_n^{\text{true}} \in [W_n, W_n + s_n], \quad F_n^{\text{true}} \in [F_n, F_n + s_n],

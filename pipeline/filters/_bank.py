@@ -28,11 +28,11 @@ class BankReport:
     ----------
     littlewood_paley_min, littlewood_paley_max
         min and max over bins of :math:`|\hat\chi|^2 + \sum_k |\hat g_k|^2`; these are the
-        frame bounds A and B of THEORY.md §2.
+        frame bounds A and B of docs/theory.md §2.
     analyticity_defect
         per filter, the fraction of its energy outside the closed orthant that holds the most
         of it (0 for a filter that meets the analyticity condition, 1/2 for a real 1-D one);
-        THEORY.md §3. d = 1: the orthants are the half-lines, and the defect is
+        docs/theory.md §3. d = 1: the orthants are the half-lines, and the defect is
         :math:`\min(E_+, E_-)/(E_+ + E_-)`. d = 2: the orthants are the closed quarter-planes
         :math:`\{\omega : \arg\omega \in [\theta, \theta + \pi/2]\}` at every rotation θ (the
         images of the positive quadrant under O(2)). The DC bin and, for an even size, the
@@ -45,7 +45,7 @@ class BankReport:
         shares no bin off the boundary line.
     high_pass_delta
         the largest :math:`\delta` with :math:`\sum_k |\hat g_k|^2 \le` ``SUPPORT_TOLERANCE``
-        (relative) on every bin with :math:`|\omega| < \delta`; THEORY.md §3.
+        (relative) on every bin with :math:`|\omega| < \delta`; docs/theory.md §3.
     band_edges
         per filter, (min, max) of :math:`|\omega|` over its numerical support.
     """
@@ -61,7 +61,7 @@ class BankReport:
 
     @property
     def frame_bounds(self) -> tuple[float, float]:
-        """(A, B) of the frame inequality, THEORY.md §2."""
+        """(A, B) of the frame inequality, docs/theory.md §2."""
         return self.littlewood_paley_min, self.littlewood_paley_max
 
     @property
@@ -105,7 +105,7 @@ class FilterBank:
     Notes
     -----
     Families return Parseval banks, :math:`|\hat\chi|^2 + \sum_k |\hat g_k|^2 = 1` in every bin
-    (THEORY.md §2), for which the cascade conserves energy exactly.
+    (docs/theory.md §2), for which the cascade conserves energy exactly.
     """
 
     lowpass: NDArray[np.complex128]
@@ -153,7 +153,7 @@ class FilterBank:
     def representatives(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """Filters to compute for a real input, and the multiplicity each carries.
 
-        For a real u, :math:`|u * g^-| = |u * g|` (DESIGN.md, real signals and analytic filters),
+        For a real u, :math:`|u * g^-| = |u * g|` (docs/theory.md §2, real signals and mirror filters),
         so one filter of each mirror pair is computed and counted twice. Returns
         ``(indices, multiplicities)``.
         """
@@ -216,7 +216,7 @@ class FilterBank:
         normalise
             if True, divide every filter by :math:`\sqrt{S(\omega)}` with
             :math:`S = |\hat\chi|^2 + \sum_k |\hat g_k|^2`, making the bank Parseval; if False,
-            keep the arrays: the cascade then obeys the frame-bound sandwich of THEORY.md §2,
+            keep the arrays: the cascade then obeys the frame-bound sandwich of docs/theory.md §2,
             :math:`A^N \|f\|^2 \le \sum_{n<N} F_n + W_N \le B^N \|f\|^2`.
 
         Raises
@@ -246,7 +246,7 @@ class FilterBank:
         -----
         :math:`\hat\chi \leftarrow \hat\chi/\sqrt S`, :math:`\hat g_k \leftarrow \hat g_k/\sqrt S`
         with :math:`S = |\hat\chi|^2 + \sum_k |\hat g_k|^2`, so the Littlewood-Paley sum becomes 1
-        in every bin (THEORY.md §2, Parseval). Refuses a bank with an uncovered bin.
+        in every bin (docs/theory.md §2, Parseval). Refuses a bank with an uncovered bin.
         """
         lp = self.littlewood_paley
         peak = float(lp.max())
@@ -280,8 +280,8 @@ def _orthant_defect(
         D_k = \min_{H} \frac{\sum_{\omega \notin H} |\hat g_k(\omega)|^2}
                             {\sum_{\omega} |\hat g_k(\omega)|^2},
 
-    H over the closed orthants :math:`A\,\mathbb R_{\ge 0}^d`, :math:`A \in O(d)` (THEORY.md
-    §3), or over the closed half-spaces; sums over the bins off DC and off the Nyquist planes.
+    H over the closed orthants :math:`A\,\mathbb R_{\ge 0}^d`, :math:`A \in O(d)`
+    (docs/theory.md §3), or over the closed half-spaces; sums over the bins off DC and off the Nyquist planes.
     d = 1: :math:`\min(E_+, E_-)/(E_+ + E_-)`. d = 2: H is the sector
     :math:`\arg\omega \in [\theta, \theta + \alpha]`, α = π/2 (orthant) or π (half-plane);
     the best θ puts the sector's first edge on some bin, so the minimum is exact over the bins'

@@ -57,7 +57,7 @@ def analytic_bank(
 
     ``positive_filters`` ``(K, *grid.shape)`` live on a half-line (d = 1) or a half-space; the bank
     holds them followed by their mirrors :math:`\overline{\hat g_k(-\omega)}` (:meth:`Grid.mirror`,
-    THEORY.md §3, analyticity), and the low-pass :math:`\sqrt{p_0}`. The result is normalised
+    docs/theory.md §3, analyticity), and the low-pass :math:`\sqrt{p_0}`. The result is normalised
     to an exact Parseval frame (only the Nyquist bin, carried by a filter and its mirror alike,
     actually changes for the partition-of-unity families).
     """

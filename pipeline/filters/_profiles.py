@@ -70,7 +70,7 @@ def partition_of_unity(breakpoints: FloatArray, freq: FloatArray) -> FloatArray:
 
     so that :math:`\sum_{k=0}^K p_k(x) = 1` for every x >= 0, band k is supported on
     :math:`[t_{k-1}, t_{k+1}]` and the low-pass alone covers :math:`[0, t_0]` (the high-pass
-    condition with :math:`\delta = t_0`, THEORY.md §3). Profiles are 0 at negative ``freq``.
+    condition with :math:`\delta = t_0`, docs/theory.md §3). Profiles are 0 at negative ``freq``.
     """
     t = np.asarray(breakpoints, dtype=np.float64)
     if t.ndim != 1 or t.size < 2 or np.any(np.diff(t) <= 0) or t[0] <= 0:

@@ -46,7 +46,7 @@ def make_gabor(
     the complement of the first band's rise on :math:`[\delta, \delta + R]`. For R = s the
     profiles are an exact partition of unity; otherwise the bank is normalised by
     :math:`\sqrt{S(\omega)}` (:meth:`FilterBank.normalised`), which keeps each band's support.
-    Bands are cut at the Nyquist frequency to stay analytic (THEORY.md §3, §6).
+    Bands are cut at the Nyquist frequency to stay analytic (docs/theory.md §3, §6).
     """
     length = require_ndim(grid, "gabor").shape[0]
     spacing = positive_number("spacing", spacing, high=0.5)

@@ -1,6 +1,6 @@
 """Meyer-type analytic wavelets: compactly supported, band-limited, exactly Parseval.
 
-The family on which Theorem B's exponential bound applies (THEORY.md §6).
+The family on which Theorem B's exponential bound applies (docs/theory.md §6).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def meyer_breakpoints(scales: int, dilation: float) -> np.ndarray:
 
     Band k (1..J) is supported on :math:`[t_{k-1}, t_{k+1}]` (ratio :math:`a^2`) and the top band
     on :math:`[t_{J-1}, 1/2]` (ratio :math:`a^2` too). With a = 2 this is
-    :math:`\operatorname{supp}\hat\psi \subseteq [1/2, 2]` up to scale, for which THEORY.md §6
+    :math:`\operatorname{supp}\hat\psi \subseteq [1/2, 2]` up to scale, for which docs/theory.md §6
     derives Theorem B's constant 5/3.
     """
     k = np.arange(scales + 1)
@@ -57,7 +57,7 @@ def make_meyer(grid: Grid, *, dilation: float = 2.0, scales: int | None = None) 
     mirrors :math:`\overline{\hat\psi_k(-\omega)}`. Exact analyticity
     (:math:`\operatorname{supp}\hat\psi_k \subset (0, 1/2]`), high-pass with
     :math:`\delta = t_0 = \tfrac12 a^{-J-1}` and
-    :math:`|\hat\chi|^2 + \sum |\hat\psi|^2 = 1` in every bin (THEORY.md §3, §6).
+    :math:`|\hat\chi|^2 + \sum |\hat\psi|^2 = 1` in every bin (docs/theory.md §3, §6).
     """
     length = require_ndim(grid, "meyer").shape[0]
     dilation = positive_number("dilation", dilation, low=1.0)

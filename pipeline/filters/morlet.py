@@ -87,7 +87,7 @@ def make_morlet(grid: Grid, *, octaves: int = 6, per_octave: int = 1) -> FilterB
     Wavelets :func:`morlet_spectrum` at the (ξ, σ) of :func:`morlet_generator`; low-pass
     :math:`e^{-\omega^2/2\sigma_\phi^2}` with :math:`\sigma_\phi = \sigma_0 2^{-J}`. The raw bank
     is not tight (Kymatio's ripple), so it is normalised by :math:`\sqrt{S(\omega)}` into an exact
-    Parseval frame (THEORY.md §2). Analytic exactly; high-pass only numerically (Gaussian tails),
+    Parseval frame (docs/theory.md §2). Analytic exactly; high-pass only numerically (Gaussian tails),
     see ``check().high_pass_delta``.
     """
     length = require_ndim(grid, "morlet").shape[0]

@@ -50,7 +50,7 @@ def make_random(
     :func:`random_breakpoints` (bands of random, unrelated widths: neither constant-Q nor
     uniform), with phases :math:`\hat g_k = \sqrt{p_k}\, e^{2\pi i (\tau_k \omega N + c_k (\omega
     N)^2 / N)}`, :math:`\tau_k \sim U[0, 1/8)`, :math:`c_k \sim U[-1/8, 1/8)`. Analytic,
-    high-pass and Parseval exactly, so Theorem A applies (THEORY.md §4) but no exponential rate.
+    high-pass and Parseval exactly, so Theorem A applies (docs/theory.md §4) but no exponential rate.
     """
     length = require_ndim(grid, "random").shape[0]
     count = positive_integer("filters", filters)

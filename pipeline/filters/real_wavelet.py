@@ -26,9 +26,9 @@ def make_real_wavelet(
 
     Notes
     -----
-    The same partition of unity as ``meyer`` (THEORY.md §6), but each filter covers both
+    The same partition of unity as ``meyer`` (docs/theory.md §6), but each filter covers both
     half-lines: real and even in time and frequency, so it violates the analyticity condition of
-    THEORY.md §3 (half of its energy sits on each half-line). It is still an exact Parseval frame,
+    docs/theory.md §3 (half of its energy sits on each half-line). It is still an exact Parseval frame,
     so the energy identity (E) holds, while the decay guarantees need not.
     """
     length = require_ndim(grid, "real_wavelet").shape[0]
