@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .errors import InvalidSignalError
+from .grid import Grid
 
 __all__ = ["frequency_radii", "radial_power"]
 
@@ -28,9 +29,8 @@ def frequency_radii(grid: tuple[int, ...]) -> tuple[NDArray[np.float64], NDArray
     radii
         float64, sorted ascending, distinct: every value of
         :math:`|\omega| = \sqrt{\sum_i \omega_i^2}` over the grid, with :math:`\omega_i` from
-        ``numpy.fft.fftfreq`` (cycles per sample), computed as
-        ``np.sqrt(sum(f**2 for f in np.meshgrid(*fftfreqs, indexing="ij")))`` (the same
-        expression, hence the same floats, as the bandwidth of ``pipeline.theory``).
+        ``numpy.fft.fftfreq`` (cycles per sample): :attr:`pipeline.grid.Grid.radius`, the one
+        place that computes it.
     index
         intp, the grid's shape: ``radii[index]`` is the radius of each bin.
 
@@ -40,8 +40,7 @@ def frequency_radii(grid: tuple[int, ...]) -> tuple[NDArray[np.float64], NDArray
     >>> radii.tolist(), index.tolist()
     ([0.0, 0.25, 0.5], [0, 1, 2, 1])
     """
-    freqs = np.meshgrid(*[np.fft.fftfreq(n) for n in grid], indexing="ij")
-    radius = np.sqrt(sum(f**2 for f in freqs))
+    radius = Grid(tuple(grid)).radius
     radii, index = np.unique(radius, return_inverse=True)
     return radii, index.reshape(radius.shape)
 
