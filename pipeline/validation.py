@@ -19,15 +19,22 @@ pipeline.errors.InvalidParameterError: bandwidth = 0.7: must be a finite number 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from numbers import Integral, Real
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
-from .errors import InvalidParameterError
+from .errors import ConfigError, InvalidParameterError
 
-__all__ = ["check_choice", "check_integer", "check_real", "is_integer", "is_real"]
+__all__ = [
+    "check_choice",
+    "check_integer",
+    "check_real",
+    "field_error",
+    "is_integer",
+    "is_real",
+]
 
 T = TypeVar("T")
 
@@ -121,3 +128,68 @@ def check_choice(name: str, value: T, choices: Iterable[T]) -> T:
     if isinstance(value, bool | np.bool_) or value not in allowed:
         raise InvalidParameterError(name, value, f"must be one of {', '.join(map(str, allowed))}")
     return value
+
+
+# ---- one line for a pydantic error (the config spec and the cluster backends share it) --------
+
+_PYDANTIC_RULES: dict[str, str] = {
+    "int_type": "must be an integer",
+    "int_parsing": "must be an integer",
+    "int_from_float": "must be an integer",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "finite_number": "must be a finite number",
+    "string_type": "must be a string",
+    "string_too_short": "must not be empty",
+    "bool_type": "must be true or false",
+    "list_type": "must be a list",
+    "tuple_type": "must be a list",
+    "dict_type": "must be a mapping",
+    "model_type": "must be a mapping",
+    "model_attributes_type": "must be a mapping",
+}
+
+_BOUNDS = {
+    "greater_than_equal": ("ge", ">="),
+    "greater_than": ("gt", ">"),
+    "less_than": ("lt", "<"),
+    "less_than_equal": ("le", "<="),
+}
+
+
+def field_error(first: Mapping[str, Any], path: str, allowed: Sequence[str] = ()) -> ConfigError:
+    """One line for one pydantic error (an item of ``ValidationError.errors()``) at ``path``.
+
+    The rules every model of a config shares: missing and unknown keys (naming the ``allowed``
+    ones), types, bounds, literals, lengths, and a validator's own message.
+
+    Examples
+    --------
+    >>> str(field_error({"type": "greater_than_equal", "input": 0, "ctx": {"ge": 1}}, "depth"))
+    'depth = 0: must be >= 1'
+    """
+    kind = first["type"]
+    ctx = first.get("ctx") or {}
+    value = first.get("input")
+    if kind == "missing":
+        return ConfigError(f"{path}: is required but missing", field=path)
+    if kind == "extra_forbidden":
+        rule = f"unknown key; allowed: {', '.join(allowed)}" if allowed else "unknown key"
+        return ConfigError.for_field(path, value, rule)
+    if kind in _PYDANTIC_RULES:
+        return ConfigError.for_field(path, value, _PYDANTIC_RULES[kind])
+    if kind in _BOUNDS:
+        key, symbol = _BOUNDS[kind]
+        return ConfigError.for_field(path, value, f"must be {symbol} {ctx.get(key)}")
+    if kind == "literal_error":
+        return ConfigError.for_field(path, value, f"must be {ctx.get('expected')}")
+    if kind == "too_short":
+        return ConfigError.for_field(
+            path, value, f"must hold at least {ctx.get('min_length')} item(s)"
+        )
+    if kind == "too_long":
+        return ConfigError.for_field(
+            path, value, f"must hold at most {ctx.get('max_length')} item(s)"
+        )
+    message = str(first.get("msg", "")).removeprefix("Value error, ")
+    return ConfigError.for_field(path, value, message[:1].lower() + message[1:])

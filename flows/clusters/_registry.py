@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, Strict, TypeAdapter, ValidationError
 
 from pipeline.errors import ConfigError
+from pipeline.validation import field_error
 
 if typing.TYPE_CHECKING:
     from distributed import Client
@@ -139,27 +140,6 @@ def cluster_schema() -> tuple[dict[str, Any], dict[str, Any]]:
 # --------------------------------------------------------------------------------------------
 # one-line messages
 
-_RULES: dict[str, str] = {
-    "int_type": "must be an integer",
-    "int_parsing": "must be an integer",
-    "int_from_float": "must be an integer",
-    "float_type": "must be a number",
-    "float_parsing": "must be a number",
-    "finite_number": "must be a finite number",
-    "string_type": "must be a string",
-    "string_too_short": "must not be empty",
-    "list_type": "must be a list",
-    "dict_type": "must be a mapping",
-    "bool_type": "must be true or false",
-}
-
-_BOUNDS = {
-    "greater_than_equal": ("ge", ">="),
-    "greater_than": ("gt", ">"),
-    "less_than": ("lt", "<"),
-    "less_than_equal": ("le", "<="),
-}
-
 
 def _one_line(error: ValidationError, model: type[BaseModel]) -> ConfigError:
     """The first error of a backend model's validation as ``cluster.<field> = <value>: <rule>``."""
@@ -167,17 +147,4 @@ def _one_line(error: ValidationError, model: type[BaseModel]) -> ConfigError:
     path = "cluster" + "".join(
         f"[{item}]" if isinstance(item, int) else f".{item}" for item in first["loc"]
     )
-    kind, value, ctx = first["type"], first.get("input"), first.get("ctx") or {}
-    if kind == "missing":
-        return ConfigError(f"{path}: is required but missing", field=path)
-    if kind == "extra_forbidden":
-        return ConfigError.for_field(
-            path, value, f"unknown key; allowed: {', '.join(model.model_fields)}"
-        )
-    if kind in _RULES:
-        return ConfigError.for_field(path, value, _RULES[kind])
-    if kind in _BOUNDS:
-        key, symbol = _BOUNDS[kind]
-        return ConfigError.for_field(path, value, f"must be {symbol} {ctx.get(key)}")
-    message = str(first.get("msg", "")).removeprefix("Value error, ")
-    return ConfigError.for_field(path, value, message[:1].lower() + message[1:])
+    return field_error(first, path, list(model.model_fields))

@@ -13,30 +13,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from pipeline.errors import ConfigError, EnergySweepError, InvalidParameterError
+from pipeline.validation import field_error
 
 __all__ = ["config_error", "reraised_under"]
-
-_PYDANTIC_RULES: dict[str, str] = {
-    "int_type": "must be an integer",
-    "int_parsing": "must be an integer",
-    "int_from_float": "must be an integer",
-    "float_type": "must be a number",
-    "float_parsing": "must be a number",
-    "finite_number": "must be a finite number",
-    "string_type": "must be a string",
-    "list_type": "must be a list",
-    "tuple_type": "must be a list",
-    "dict_type": "must be a mapping",
-    "model_type": "must be a mapping",
-    "model_attributes_type": "must be a mapping",
-}
-
-_BOUNDS = {
-    "greater_than_equal": ("ge", ">="),
-    "greater_than": ("gt", ">"),
-    "less_than": ("lt", "<"),
-    "less_than_equal": ("le", "<="),
-}
 
 
 def config_error(error: ValidationError, allowed_keys: Mapping[str, list[str]]) -> ConfigError:
@@ -59,19 +38,12 @@ def config_error(error: ValidationError, allowed_keys: Mapping[str, list[str]]) 
     cause = (first.get("ctx") or {}).get("error")
     if isinstance(cause, ConfigError):
         return cause
-    raw_loc = tuple(first["loc"])
     kind = first["type"]
-    ctx = first.get("ctx") or {}
     value = first.get("input")
-    path, loc = _format_loc(raw_loc)
-    if kind == "missing":
-        return ConfigError(f"{path}: is required but missing", field=path)
+    path, loc = _format_loc(tuple(first["loc"]))
     if kind == "extra_forbidden":
         parent = "" if len(loc) == 1 else str(loc[0]) if len(loc) == 3 else None
-        allowed = allowed_keys.get(parent, []) if parent is not None else []
-        return ConfigError.for_field(
-            path, value, f"unknown key; allowed: {', '.join(allowed)}" if allowed else "unknown key"
-        )
+        return field_error(first, path, allowed_keys.get(parent, []) if parent is not None else [])
     if _is_params_value(loc):
         if loc[0] == "banks" and len(loc) > 4:
             rule = "must be a number, a string or null"
@@ -82,23 +54,7 @@ def config_error(error: ValidationError, allowed_keys: Mapping[str, list[str]]) 
         else:
             rule = "must be a number"
         return ConfigError.for_field(path, value, rule)
-    if kind in _PYDANTIC_RULES:
-        return ConfigError.for_field(path, value, _PYDANTIC_RULES[kind])
-    if kind in _BOUNDS:
-        key, symbol = _BOUNDS[kind]
-        return ConfigError.for_field(path, value, f"must be {symbol} {ctx.get(key)}")
-    if kind == "literal_error":
-        return ConfigError.for_field(path, value, f"must be {ctx.get('expected')}")
-    if kind == "too_short":
-        return ConfigError.for_field(
-            path, value, f"must hold at least {ctx.get('min_length')} item(s)"
-        )
-    if kind == "too_long":
-        return ConfigError.for_field(
-            path, value, f"must hold at most {ctx.get('max_length')} item(s)"
-        )
-    message = str(first.get("msg", "")).removeprefix("Value error, ")
-    return ConfigError.for_field(path, value, message[:1].lower() + message[1:])
+    return field_error(first, path)
 
 
 @contextmanager
