@@ -9,10 +9,8 @@ Adding a backend is adding a module here that defines its model and launcher and
 :func:`register` (see ``local.py``), plus its test.
 """
 
-import importlib
-import pkgutil
-
 from pipeline.errors import ClusterUnavailableError
+from pipeline.plugins import import_modules
 
 from ._registry import (
     DEFAULT_KIND,
@@ -27,9 +25,7 @@ from ._registry import (
 )
 
 # Every public module of this package is a backend that registers itself on import.
-for _module in pkgutil.iter_modules(__path__):
-    if not _module.name.startswith("_"):
-        importlib.import_module(f"{__name__}.{_module.name}")
+import_modules(__name__, __path__)
 
 __all__ = [
     "DEFAULT_KIND",

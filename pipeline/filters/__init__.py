@@ -4,8 +4,7 @@
 ``FilterBank.from_arrays`` takes a user's own filters.
 """
 
-import importlib
-import pkgutil
+from pipeline.plugins import import_modules
 
 from ._bank import BankReport, FilterBank
 from ._registry import (
@@ -20,9 +19,7 @@ from ._registry import (
 
 # Every public module of this package is a family that registers itself on import: adding a
 # family is adding a module (docs/extending.md).
-for _module in pkgutil.iter_modules(__path__):
-    if not _module.name.startswith("_"):
-        importlib.import_module(f"{__name__}.{_module.name}")
+import_modules(__name__, __path__)
 
 __all__ = [
     "BankReport",

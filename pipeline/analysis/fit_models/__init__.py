@@ -4,8 +4,7 @@ Every public module of this package is a model (see :mod:`._registry`): adding a
 a module and its test.
 """
 
-import importlib
-import pkgutil
+from pipeline.plugins import import_modules
 
 from ._registry import (
     UNRESOLVED,
@@ -17,9 +16,7 @@ from ._registry import (
     register_fit_model,
 )
 
-for _module in pkgutil.iter_modules(__path__):
-    if not _module.name.startswith("_"):
-        importlib.import_module(f"{__name__}.{_module.name}")
+import_modules(__name__, __path__)
 
 #: Flag values of the two built-in models (kept for readers of ``preferred_model``).
 EXPONENTIAL = fit_model("exponential").code

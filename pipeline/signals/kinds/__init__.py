@@ -3,9 +3,6 @@
 Adding a kind is adding a module here (and its test): the package imports every module it holds.
 """
 
-import importlib
-import pkgutil
+from pipeline.plugins import import_modules
 
-for _module in pkgutil.iter_modules(__path__):
-    if not _module.name.startswith("_"):
-        importlib.import_module(f"{__name__}.{_module.name}")
+import_modules(__name__, __path__)
