@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 
 from pipeline.filters import FilterBank, make_bank
+from pipeline.filters._profiles import partition_of_unity
+from pipeline.grid import Grid
 
 #: Small banks (N = 64) of every family, cheap enough for the per-path reference cascade.
 SMALL_BANK_PARAMS: dict[str, dict] = {
@@ -103,3 +105,18 @@ SYNTHETIC_SIGNAL_GROUPS = [
     {"kind": "piecewise_constant", "count": 2, "seed": 4, "params": {"jumps": 5}},
     {"kind": "lacunary", "count": 2, "seed": 5, "params": {"octaves": 4}},
 ]
+
+
+def sector_bank(shape: tuple[int, int], offset: float, *, normalise: bool = True) -> FilterBank:
+    """2-D test bank: two radial bands x two quarter-plane sectors starting at ``offset - pi/2``,
+    random phases, their point-reflected mirrors, a radial low-pass."""
+    grid = Grid(shape)
+    profiles = partition_of_unity(np.array([0.12, 0.25, 0.38]), grid.radius)
+    # Nyquist coordinates read +1/2 here, so that the filters or their mirrors carry those bins
+    omega_y, omega_x = (np.where(f == -0.5, 0.5, f) for f in grid.frequency_mesh)
+    turn = np.mod(np.arctan2(omega_y, omega_x) - (offset - np.pi / 2), 2 * np.pi)
+    sectors = [turn <= np.pi / 2, (turn > np.pi / 2) & (turn <= np.pi)]
+    phase = np.exp(2j * np.pi * np.random.default_rng(0).uniform(size=(4, *shape)))
+    halves = np.stack([np.sqrt(p) * s for p in profiles[1:3] for s in sectors]) * phase
+    filters = np.concatenate([halves, grid.mirror(halves)])
+    return FilterBank.from_arrays(np.sqrt(profiles[0]), filters, normalise=normalise)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import xarray as xr
-from conftest import SMALL_BANK_PARAMS, naive_cascade
+from conftest import SMALL_BANK_PARAMS, naive_cascade, sector_bank
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,8 +13,6 @@ from pipeline.cascade import propagate
 from pipeline.cascade.plan import layer_plan
 from pipeline.errors import InvalidParameterError, InvalidSignalError
 from pipeline.filters import FilterBank, make_bank
-from pipeline.filters._profiles import partition_of_unity
-from pipeline.grid import Grid
 
 
 def _signals(
@@ -26,22 +24,6 @@ def _signals(
     if complex_input:
         x = x + 1j * rng.standard_normal((batch, *dims))
     return x
-
-
-def _half_plane_bank(shape: tuple[int, int], offset: float) -> FilterBank:
-    """A 2-D Parseval bank through ``from_arrays(..., normalise=True)``: two radial bands x two
-    quarter-plane sectors of the half-plane arg(omega) in [offset - pi/2, offset + pi/2], random
-    phases, their point-reflected mirrors and a radial low-pass."""
-    grid = Grid(shape)
-    profiles = partition_of_unity(np.array([0.12, 0.25, 0.38]), grid.radius)
-    # Nyquist coordinates read +1/2, so that the filters or their mirrors carry those bins
-    omega_y, omega_x = (np.where(f == -0.5, 0.5, f) for f in grid.frequency_mesh)
-    turn = np.mod(np.arctan2(omega_y, omega_x) - (offset - np.pi / 2), 2 * np.pi)
-    sectors = [turn <= np.pi / 2, (turn > np.pi / 2) & (turn <= np.pi)]
-    phase = np.exp(2j * np.pi * np.random.default_rng(0).uniform(size=(4, *shape)))
-    halves = np.stack([np.sqrt(p) * s for p in profiles[1:3] for s in sectors]) * phase
-    filters = np.concatenate([halves, grid.mirror(halves)])
-    return FilterBank.from_arrays(np.sqrt(profiles[0]), filters, normalise=True)
 
 
 def _identity_error(result: xr.Dataset, depth: int) -> np.ndarray:
@@ -241,7 +223,7 @@ OFFSETS = [0.0, np.pi / 2, 0.3]
 @pytest.mark.parametrize("offset", OFFSETS)
 @pytest.mark.parametrize("complex_input", [False, True])
 def test_2d_energy_identity_holds_to_round_off(shape, offset, complex_input) -> None:
-    bank = _half_plane_bank(shape, offset)
+    bank = sector_bank(shape, offset)
     assert bank.check().is_parseval
     x = _signals(3, shape, complex_input=complex_input, seed=13)
     for depth, budget in ((3, 0.0), (5, 1e-4)):
@@ -255,7 +237,7 @@ def test_2d_energy_identity_holds_to_round_off(shape, offset, complex_input) -> 
 @pytest.mark.parametrize("offset", [0.0, 0.3])
 @pytest.mark.parametrize("complex_input", [False, True])
 def test_2d_agrees_with_the_naive_per_path_reference(shape, offset, complex_input) -> None:
-    bank = _half_plane_bank(shape, offset)
+    bank = sector_bank(shape, offset)
     # both products are exercised: filters on the rfftn half-space, and filters off it
     assert layer_plan(bank, half=True, dtype=np.dtype(np.float64)).positive_only == (offset == 0)
     depth = 3
@@ -274,7 +256,7 @@ def test_2d_agrees_with_the_naive_per_path_reference(shape, offset, complex_inpu
 
 
 def test_2d_signals_as_a_dataarray_have_dims_signal_y_x() -> None:
-    bank = _half_plane_bank((16, 12), 0.0)
+    bank = sector_bank((16, 12), 0.0)
     x = _signals(2, (16, 12), complex_input=False, seed=15)
     array = xr.DataArray(x, dims=("signal", "y", "x"), coords={"signal": [4, 5]})
     result = propagate(array, bank, 2)
@@ -291,7 +273,7 @@ def test_2d_signals_as_a_dataarray_have_dims_signal_y_x() -> None:
 
 
 def test_signals_and_banks_on_different_grids_are_refused() -> None:
-    bank_2d = _half_plane_bank((16, 12), 0.0)
+    bank_2d = sector_bank((16, 12), 0.0)
     with pytest.raises(
         InvalidSignalError, match=r"^signals = 'array of shape \(1, 192\)': must be 3-D"
     ):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import sector_bank
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -191,25 +192,10 @@ def test_one_dimensional_families_refuse_a_2d_grid_with_one_line(family: str) ->
     np.testing.assert_array_equal(bank.filters, make_bank(family, 64).filters)
 
 
-def _sector_bank(shape: tuple[int, int], offset: float, *, normalise: bool = True) -> FilterBank:
-    """2-D test bank: two radial bands x two quarter-plane sectors starting at ``offset - pi/2``,
-    random phases, their point-reflected mirrors, a radial low-pass."""
-    grid = Grid(shape)
-    profiles = partition_of_unity(np.array([0.12, 0.25, 0.38]), grid.radius)
-    # Nyquist coordinates read +1/2 here, so that the filters or their mirrors carry those bins
-    omega_y, omega_x = (np.where(f == -0.5, 0.5, f) for f in grid.frequency_mesh)
-    turn = np.mod(np.arctan2(omega_y, omega_x) - (offset - np.pi / 2), 2 * np.pi)
-    sectors = [turn <= np.pi / 2, (turn > np.pi / 2) & (turn <= np.pi)]
-    phase = np.exp(2j * np.pi * np.random.default_rng(0).uniform(size=(4, *shape)))
-    halves = np.stack([np.sqrt(p) * s for p in profiles[1:3] for s in sectors]) * phase
-    filters = np.concatenate([halves, grid.mirror(halves)])
-    return FilterBank.from_arrays(np.sqrt(profiles[0]), filters, normalise=normalise)
-
-
 @pytest.mark.parametrize("shape", [(16, 12), (15, 9)])
 @pytest.mark.parametrize("offset", [0.0, np.pi / 2, 0.3])
 def test_a_2d_bank_from_arrays_is_checked_in_2d(shape, offset) -> None:
-    bank = _sector_bank(shape, offset)
+    bank = sector_bank(shape, offset)
     report = bank.check()
     assert bank.grid == Grid(shape) and bank.shape == shape
     assert report.is_parseval
@@ -241,7 +227,7 @@ def test_2d_defects_take_the_best_closed_sector() -> None:
     report = FilterBank.from_arrays(np.ones(grid.shape), np.sqrt(power), normalise=False).check()
     np.testing.assert_allclose(report.analyticity_defect, [3 / 6], rtol=1e-15)
     # a real even filter has its energy on opposite sides: half of it off any quarter-plane
-    even = _sector_bank((16, 12), 0.0).filters[:4]
+    even = sector_bank((16, 12), 0.0).filters[:4]
     even = np.abs(even) + np.abs(Grid((16, 12)).reflect(even))
     report = FilterBank.from_arrays(np.ones((16, 12)), even, normalise=False).check()
     assert np.all(report.analyticity_defect >= 0.5 - 1e-12)
