@@ -13,6 +13,7 @@ from conftest import SYNTHETIC_SIGNAL_GROUPS, build_store
 
 from pipeline.analysis import aggregate_results, bank_labels, compare_bounds
 from pipeline.analysis.stored_banks import stored_bank_facts, stored_bank_table
+from pipeline.planning import plan_layers
 from pipeline.store import StoreError, open_results
 from pipeline.sweep import bank_for, load_config
 from pipeline.theory import bank_facts, layers_needed_exponential
@@ -159,6 +160,14 @@ def test_a_store_whose_signal_file_was_deleted_fits_to_the_same_numbers(tmp_path
     after = aggregate_results(open_results(store), replicates=20).compute()
     xr.testing.assert_identical(before, after)
     assert after.essential_bandwidth.notnull().all() and after.bound_general.notnull().any()
+    # plan reads a stored bank from the store alone; a bank it would have to compute needs the
+    # signals, and says so in one line
+    stored = plan_layers("meyer", {}, [0.1], data=store)
+    assert stored.attrs["source"].startswith("store bank") and stored.computed.all()
+    with pytest.raises(
+        StoreError, match=r"not in store .* no longer available: signals\[0\]\.path"
+    ):
+        plan_layers("meyer", {"dilation": 3}, [0.1], data=store)
 
 
 def test_bank_labels(store: Path) -> None:

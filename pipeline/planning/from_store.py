@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from ..analysis.bounds import stored_radial_power
 from ..analysis.stored_banks import grid_shape, stored_bank_table
 from ..cascade import propagate
-from ..errors import InvalidParameterError, StoreError
+from ..errors import ConfigError, InvalidParameterError, StoreError
 from ..filters import FilterBank, make_bank
 from ..store import open_results
 from ..sweep import SweepConfig
@@ -70,7 +70,13 @@ def _signal_source(stored: xr.Dataset, store: str) -> SweepConfig:
     text = stored.attrs.get("config")
     if not isinstance(text, str):
         raise StoreError(f"store {store} has no 'config' attribute: cannot regenerate its signals")
-    return SweepConfig.from_yaml(text, source=f"{store} (attribute 'config')")
+    try:
+        return SweepConfig.from_yaml(text, source=f"{store} (attribute 'config')")
+    except ConfigError as error:
+        raise StoreError(
+            f"this bank is not in store {store}, so planning it propagates the store's signals, "
+            f"which are no longer available: {error}"
+        ) from None
 
 
 def plan_from_store(
