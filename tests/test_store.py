@@ -21,7 +21,6 @@ from pipeline.filters import make_bank
 from pipeline.store import (
     StoreError,
     StoreMismatchError,
-    _install,
     clear_unit,
     completed_units,
     create_store,
@@ -29,6 +28,7 @@ from pipeline.store import (
     open_results,
     write_unit,
 )
+from pipeline.store.schema import _install
 
 N_SIGNALS, CHUNK, DEPTH = 10, 4, 3  # chunks [0, 4), [4, 8), [8, 10): the last one is short
 N_CHUNKS = 3
