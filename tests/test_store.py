@@ -341,6 +341,9 @@ def test_misaligned_region_refused(tmp_path: Path, chunk_index: int, start: int,
         ({"unit_hash": 0}, r"unit_hash = 0: must be in \[1, 2\*\*63 - 1\]"),
         ({"unit_hash": 2**63}, "unit_hash"),
         ({"unit_hash": "abc"}, "must be an integer"),
+        ({"unit_hash": True}, "unit_hash = True: must be an integer"),
+        ({"bank": True}, r"unit \(bank=True, chunk=0\): bank = True: must be an integer"),
+        ({"chunk_index": 1.0}, "chunk_index = 1.0: must be an integer"),
     ],
 )
 def test_bad_unit_refused(tmp_path: Path, changes: dict[str, Any], message: str) -> None:
