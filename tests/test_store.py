@@ -21,7 +21,6 @@ from pipeline.filters import make_bank
 from pipeline.store import (
     StoreError,
     StoreMismatchError,
-    _install,
     clear_unit,
     completed_units,
     create_store,
@@ -29,6 +28,7 @@ from pipeline.store import (
     open_results,
     write_unit,
 )
+from pipeline.store.schema import _install
 
 N_SIGNALS, CHUNK, DEPTH = 10, 4, 3  # chunks [0, 4), [4, 8), [8, 10): the last one is short
 N_CHUNKS = 3
@@ -341,6 +341,9 @@ def test_misaligned_region_refused(tmp_path: Path, chunk_index: int, start: int,
         ({"unit_hash": 0}, r"unit_hash = 0: must be in \[1, 2\*\*63 - 1\]"),
         ({"unit_hash": 2**63}, "unit_hash"),
         ({"unit_hash": "abc"}, "must be an integer"),
+        ({"unit_hash": True}, "unit_hash = True: must be an integer"),
+        ({"bank": True}, r"unit \(bank=True, chunk=0\): bank = True: must be an integer"),
+        ({"chunk_index": 1.0}, "chunk_index = 1.0: must be an integer"),
     ],
 )
 def test_bad_unit_refused(tmp_path: Path, changes: dict[str, Any], message: str) -> None:

@@ -1,0 +1,106 @@
+"""Reading a sweep's store: :func:`open_results` for analysis, :func:`describe` for ``show``.
+
+What users see is the store contract (docs/design.md, "The store contract"): the Dataset that
+``xarray.open_zarr(path)`` returns, checked to be an energy-sweep store, merged with the ``fits``
+group when ``energy-sweep fit`` has run, and with ``family`` and ``signal_class`` indexed for
+``.sel``. Unrecorded regions read NaN (energies) and 0 (``paths``); which units are done is known
+only from the completion records.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from .fits import open_fits
+from .layout import DIMS, StorePath, open_dataset, read_layout, read_records
+
+#: Coordinates :func:`open_results` indexes for ``.sel(name=value)``.
+SELECTABLE_COORDS = ("family", "signal_class")
+
+
+def open_results(path: StorePath, *, completion: bool = False) -> xr.Dataset:
+    """Open a sweep's store lazily: what ``xarray.open_zarr(path)`` returns, after checks,
+    merged with its decay fits (group ``fits``) when ``energy-sweep fit`` has run.
+
+    Parameters
+    ----------
+    path
+        the store.
+    completion
+        add a variable ``completed`` (bool, ``(signal, bank)``): True where the unit holding
+        that signal and bank is recorded as done (whatever its hash). Unrecorded regions read
+        NaN (energies) and 0 (``paths``), but completion is known only from the records.
+
+    Returns
+    -------
+    xarray.Dataset
+        dask-backed, chunked like the store; ``family`` and ``signal_class`` are indexed, so
+        ``.sel(family="meyer")`` picks that family's banks (one label matching one bank drops
+        the ``bank`` dim, as any ``sel`` of a unique label).
+
+    Raises
+    ------
+    StoreError
+        if ``path`` is missing or not an energy-sweep store.
+    """
+    layout = read_layout(path)
+    dataset = open_dataset(path)
+    if completion:
+        done = read_records(path) != 0  # (bank, chunk)
+        by_signal = done[:, np.arange(layout.n_signals) // layout.chunk].T
+        dataset["completed"] = xr.Variable(
+            ("signal", "bank"),
+            by_signal,
+            attrs={
+                "long_name": "unit recorded as done",
+                "description": "True where the work unit of this (signal, bank) has written "
+                "its data and its completion record (group 'units').",
+            },
+        )
+    fits = open_fits(path)
+    if fits is not None:
+        shared = [name for name in fits.coords if name in dataset.coords]
+        dataset = dataset.merge(fits.drop_vars(shared), combine_attrs="override")
+    for name in SELECTABLE_COORDS:
+        if name in dataset.coords and name not in dataset.xindexes:
+            dataset = dataset.set_xindex(name)
+    return dataset
+
+
+def describe(path: StorePath) -> dict[str, Any]:
+    """Summary of a store, as ``energy-sweep show`` prints it.
+
+    Returns
+    -------
+    dict
+        ``path``; ``dims`` (sizes of signal, bank, layer); ``depth``; ``chunk``; ``families``
+        (family name -> number of banks, if a ``family`` coordinate exists); ``units_done``,
+        ``units_total``; ``computation_hash``, ``created``, ``package_version`` (from the
+        attributes, None if absent); ``size_bytes`` (files on disk).
+    """
+    layout = read_layout(path)
+    dataset = open_dataset(path)
+    records = read_records(path)
+    families: dict[str, int] = {}
+    if "family" in dataset.coords:
+        families = dict(Counter(str(name) for name in dataset["family"].values))
+    size = sum(f.stat().st_size for f in Path(os.fspath(path)).rglob("*") if f.is_file())
+    return {
+        "path": os.fspath(path),
+        "dims": {dim: int(dataset.sizes[dim]) for dim in DIMS},
+        "depth": layout.depth,
+        "chunk": layout.chunk,
+        "families": families,
+        "units_done": int(np.count_nonzero(records)),
+        "units_total": int(records.size),
+        "computation_hash": dataset.attrs.get("computation_hash"),
+        "created": dataset.attrs.get("created"),
+        "package_version": dataset.attrs.get("package_version"),
+        "size_bytes": size,
+    }
