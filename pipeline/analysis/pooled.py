@@ -35,6 +35,7 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from ..errors import InvalidParameterError
+from ..validation import check_integer
 from .fit import centred_layers, preferred
 from .fit_models import fit_models, flag_attributes
 
@@ -210,12 +211,10 @@ def pool_fits(
         ``_se``, ``_lower``, ``_upper``; ``pooled_preferred_model`` (CF flags as
         :mod:`pipeline.analysis.fit`), ``pooled_curves`` and ``pooled_layers`` (curves and layers used).
     """
-    if not isinstance(replicates, int) or isinstance(replicates, bool) or replicates < 10:
-        raise InvalidParameterError("replicates", replicates, "must be an integer >= 10")
+    replicates = check_integer("replicates", replicates, minimum=10)
     if not isinstance(confidence, float) or not 0 < confidence < 1:
         raise InvalidParameterError("confidence", confidence, "must be a float in (0, 1)")
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise InvalidParameterError("seed", seed, "must be an integer >= 0")
+    seed = check_integer("seed", seed, minimum=0)
     for dim in ("signal", "bank", "layer"):
         if dim not in energies.dims:
             raise InvalidParameterError("energies", tuple(energies.dims), f"needs a {dim!r} dim")

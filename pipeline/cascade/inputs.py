@@ -12,13 +12,12 @@ from numpy.typing import ArrayLike, NDArray
 from ..errors import InvalidParameterError, InvalidSignalError
 from ..filters import FilterBank
 from ..grid import Grid
+from ..validation import check_integer
 
 
 def as_banks(bank: FilterBank | Sequence[FilterBank], depth: int) -> list[FilterBank]:
     """``depth`` banks on one grid: one bank repeated, or a sequence of exactly ``depth``."""
-    if isinstance(depth, bool) or not isinstance(depth, int | np.integer) or depth < 1:
-        raise InvalidParameterError("depth", depth, "must be an integer >= 1")
-    depth = int(depth)
+    depth = check_integer("depth", depth, minimum=1)
     if isinstance(bank, FilterBank):
         banks = [bank] * depth
     else:
@@ -126,6 +125,4 @@ def as_block_size(block_size: int | None, grid: Grid, samples: int) -> int:
     """``block_size`` as an int >= 1; default about ``samples / grid.size``."""
     if block_size is None:
         return max(1, samples // grid.size)
-    if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
-        raise InvalidParameterError("block_size", block_size, "must be an integer >= 1")
-    return block_size
+    return check_integer("block_size", block_size, minimum=1)

@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 
 from ..errors import InvalidParameterError
 from ..grid import Grid
+from ..validation import check_integer
 from ._bank import FilterBank
 
 
@@ -39,11 +40,7 @@ def positive_number(
 
 def positive_integer(name: str, value: Any, *, minimum: int = 1) -> int:
     """``value`` as an int >= ``minimum``, else InvalidParameterError."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise InvalidParameterError(name, value, f"must be an integer >= {minimum}")
-    if value < minimum:
-        raise InvalidParameterError(name, value, f"must be an integer >= {minimum}")
-    return int(value)
+    return check_integer(name, value, minimum=minimum)
 
 
 def analytic_bank(

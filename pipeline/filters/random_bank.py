@@ -55,8 +55,7 @@ def make_random(
     length = require_ndim(grid, "random").shape[0]
     count = positive_integer("filters", filters)
     delta = positive_number("delta", delta, high=TOP_BREAKPOINT, high_inclusive=False)
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        positive_integer("seed", seed, minimum=0)
+    positive_integer("seed", seed, minimum=0)
     min_gap = MIN_GAP_BINS / length
     if delta + count * min_gap >= TOP_BREAKPOINT:
         raise InvalidParameterError(
