@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 import xarray as xr
+import zarr
 
 from pipeline.cascade import VARIABLE_ATTRS, propagate
 from pipeline.errors import EnergySweepError, InvalidParameterError
@@ -482,9 +483,19 @@ def test_overwrite_refuses_a_directory_that_is_not_a_store(tmp_path: Path) -> No
     precious = tmp_path / "results"
     precious.mkdir()
     (precious / "notes.txt").write_text("keep me")
-    with pytest.raises(StoreError, match="is not a Zarr store: refusing to overwrite"):
+    with pytest.raises(StoreError, match="is not an energy-sweep store: refusing to overwrite"):
         make_store(precious, overwrite=True)
     assert (precious / "notes.txt").read_text() == "keep me"
+
+
+def test_overwrite_refuses_a_zarr_store_that_is_not_an_energy_sweep_store(tmp_path: Path) -> None:
+    """--overwrite replaces an energy-sweep store, never someone else's Zarr data (issue 12)."""
+    theirs = tmp_path / "theirs.zarr"
+    group = zarr.open_group(str(theirs), mode="w")
+    group.create_array("precious", shape=(3,), dtype="f8")[:] = [1.0, 2.0, 3.0]
+    with pytest.raises(StoreError, match="is not an energy-sweep store: refusing to overwrite"):
+        make_store(theirs, overwrite=True)
+    assert zarr.open_group(str(theirs), mode="r")["precious"][:].tolist() == [1.0, 2.0, 3.0]
 
 
 def test_create_in_an_empty_directory(tmp_path: Path) -> None:

@@ -127,11 +127,13 @@ def create_store(
         if not overwrite:
             _check_compatible(target, layout, banks, signals, attrs)
             return
-        if not (target / "zarr.json").is_file():
+        try:  # only an energy-sweep store is ever replaced, never someone else's data
+            read_layout(target)
+        except StoreError:
             raise StoreError(
-                f"{target} exists and is not a Zarr store: refusing to overwrite it, "
+                f"{target} exists and is not an energy-sweep store: refusing to overwrite it, "
                 "choose a new --store"
-            )
+            ) from None
     template = _template(layout, banks, signals, attrs, variable_attrs, radii)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:12]}")
