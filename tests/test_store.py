@@ -364,6 +364,38 @@ def test_bad_unit_refused(tmp_path: Path, changes: dict[str, Any], message: str)
     assert file_bytes(path) == before
 
 
+def test_a_unit_refuses_a_store_replaced_by_another_computation(tmp_path: Path) -> None:
+    """Issue 12: a unit of run A never lands in (or is recorded by) run B's store."""
+    path = make_store(tmp_path / "s.zarr")
+    ours = ATTRS["computation_hash"]
+    write(path, 0, 0, computation_hash=ours)  # its own store: written and recorded
+    assert completed_units(path) == {(0, 0)}
+    with pytest.raises(StoreMismatchError, match=r"now holds computation c0ffee, not this run"):
+        write(path, 0, 1, computation_hash="another-run")
+    assert completed_units(path) == {(0, 0)}
+    assert np.isnan(open_results(path).propagated_energy.isel(bank=0, signal=CHUNK).values).all()
+
+
+def test_a_store_replaced_during_the_write_keeps_no_record_of_the_unit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store changes hands between the data write and the record: the record is reset."""
+    path = make_store(tmp_path / "s.zarr")
+    ours = ATTRS["computation_hash"]
+    write(path, 0, 0, computation_hash=ours)
+    real_to_zarr = xr.Dataset.to_zarr
+
+    def then_replaced(self: xr.Dataset, *args: Any, **kwargs: Any) -> Any:
+        written = real_to_zarr(self, *args, **kwargs)  # the real write, then another run's swap
+        zarr.open_group(str(path), mode="r+").attrs["computation_hash"] = "another-run"
+        return written
+
+    monkeypatch.setattr(xr.Dataset, "to_zarr", then_replaced)
+    with pytest.raises(StoreMismatchError, match="was not recorded"):
+        write(path, 0, 0, computation_hash=ours)
+    assert completed_units(path) == set()
+
+
 def test_double_write_is_idempotent(tmp_path: Path) -> None:
     path = make_store(tmp_path / "sweep.zarr")
     write(path, bank=0, chunk_index=0, unit_hash=9)

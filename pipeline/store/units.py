@@ -19,8 +19,9 @@ from collections.abc import Mapping
 
 import numpy as np
 import xarray as xr
+import zarr
 
-from ..errors import InvalidParameterError, StoreError
+from ..errors import InvalidParameterError, StoreError, StoreMismatchError
 from ..validation import check_integer
 from ._util import one_line
 from .layout import (
@@ -48,6 +49,7 @@ def write_unit(
     stop: int,
     result: xr.Dataset,
     unit_hash: int,
+    computation_hash: str | None = None,
 ) -> None:
     """Write one unit's results into its own region, then record the unit as done.
 
@@ -74,6 +76,12 @@ def write_unit(
     unit_hash
         the unit's record, an integer in ``[1, 2**63 - 1]`` (the hash of the settings it was
         computed under).
+    computation_hash
+        the ``computation_hash`` attribute of the store the unit belongs to. If given, the store
+        must still carry it before the data is written and after: a store replaced meanwhile
+        by another run (``--overwrite`` with another config) is refused with
+        :class:`~pipeline.errors.StoreMismatchError`, and a record of the replaced unit is
+        reset to 0 so that the new run recomputes it rather than trusting foreign numbers.
 
     Raises
     ------
@@ -110,14 +118,38 @@ def write_unit(
     }
     if SPECTRUM_VARIABLE in region_data:
         region["frequency_radius"] = slice(0, layout.n_radii)
+    _check_identity(path, computation_hash, unit)
     try:
         records = open_records(path, mode="r+")
         if int(records[bank, chunk_index]) not in (0, record):
             records[bank, chunk_index] = 0
         region_data.to_zarr(os.fspath(path), region=region, mode="r+", consolidated=True)
+    except Exception as error:
+        raise StoreError(f"{unit} of store {path}: write failed: {one_line(error)}") from error
+    try:
+        _check_identity(path, computation_hash, unit)
+    except StoreMismatchError:
+        open_records(path, mode="r+")[bank, chunk_index] = 0  # its data is no longer the store's
+        raise
+    try:
         records[bank, chunk_index] = record
     except Exception as error:
         raise StoreError(f"{unit} of store {path}: write failed: {one_line(error)}") from error
+
+
+def _check_identity(path: StorePath, computation_hash: str | None, unit: str) -> None:
+    """:class:`StoreMismatchError` if the store at ``path`` is no longer the unit's store."""
+    if computation_hash is None:
+        return
+    try:
+        have = zarr.open_group(os.fspath(path), mode="r").attrs.get("computation_hash")
+    except Exception as error:
+        raise StoreError(f"{unit}: cannot read store {path}: {one_line(error)}") from error
+    if have != computation_hash:
+        raise StoreMismatchError(
+            f"{unit}: store {path} now holds computation {str(have)[:12]}, not this run's "
+            f"{computation_hash[:12]} (replaced by another run?): this unit was not recorded"
+        )
 
 
 def completed_units(

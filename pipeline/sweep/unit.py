@@ -83,6 +83,7 @@ def compute_unit(config_text: str, store: str, unit: WorkUnit, unit_hash: int) -
         stop=unit.stop,
         result=result,
         unit_hash=unit_hash,
+        computation_hash=config.computation_hash(),
     )
     return {
         "bank": unit.bank,
