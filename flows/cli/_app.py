@@ -6,6 +6,7 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 app = typer.Typer(
     help="Energy propagation in deep scattering networks (Wiatowski, Grohs & Bölcskei 2018).",
@@ -20,5 +21,6 @@ errors = Console(stderr=True)
 
 def fail(error: Exception) -> NoReturn:
     """Print ``error`` as one red line on stderr and exit with status 2 (bad input)."""
-    errors.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+    # the message is text, not markup: "pip install 'energy-sweep[slurm]'" keeps its brackets
+    errors.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
