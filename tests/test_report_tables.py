@@ -25,7 +25,9 @@ from pipeline.report.tables import (
 )
 
 HOSTILE = '<script>alert("x")</script> & co'
-BANKS = BankInfo(labels=[HOSTILE, "plain"], families=["meyer", "gabor"], failed=[[], ["analyticity"]])
+BANKS = BankInfo(
+    labels=[HOSTILE, "plain"], families=["meyer", "gabor"], failed=[[], ["analyticity"]]
+)
 DEPTH = 4
 
 
