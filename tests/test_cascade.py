@@ -60,7 +60,7 @@ def test_a_different_bank_per_layer_agrees_with_the_reference() -> None:
     assert result.attrs["bank_family"] == "gabor, meyer, random"
 
 
-FAMILY_STRATEGY = st.sampled_from(sorted(SMALL_BANK_PARAMS))
+FAMILY_STRATEGY = st.sampled_from(families())
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
