@@ -126,7 +126,11 @@ def write_unit(
     _check_identity(path, computation_hash, unit)
     try:
         records = open_records(path, mode="r+")
-        if int(records[bank, chunk_index]) not in (0, record):
+        try:
+            stale = int(records[bank, chunk_index]) not in (0, record)
+        except ValueError:  # a record whose chunk fails its checksum: rewritten below
+            stale = True
+        if stale:
             records[bank, chunk_index] = 0
         region_data.to_zarr(os.fspath(path), region=region, mode="r+", consolidated=True)
     except Exception as error:
