@@ -161,8 +161,20 @@ def open_digests(path: StorePath, *, mode: str) -> zarr.Array | None:
 
 
 def read_records(path: StorePath) -> np.ndarray:
-    """All completion records, ``(bank, signal_chunk)`` int64 (0: not done)."""
+    """All completion records, ``(bank, signal_chunk)`` int64 (0: not done).
+
+    A record whose chunk fails its checksum reads 0 (not done: the unit is recomputed, and
+    :func:`pipeline.store.verify_store` names it)."""
     try:
-        return np.asarray(open_records(path, mode="r")[...])
+        records = open_records(path, mode="r")
+        return np.asarray(records[...])
+    except ValueError:  # one record's chunk is corrupt: read them one by one
+        values = np.zeros(records.shape, dtype=np.int64)
+        for index in np.ndindex(records.shape):
+            try:
+                values[index] = records[index]
+            except ValueError:
+                pass
+        return values
     except Exception as error:
         raise StoreError(f"cannot read the unit records of {path}: {one_line(error)}") from error
