@@ -167,6 +167,9 @@ def read_records(path: StorePath) -> np.ndarray:
     :func:`pipeline.store.verify_store` names it)."""
     try:
         records = open_records(path, mode="r")
+    except Exception as error:
+        raise StoreError(f"cannot read the unit records of {path}: {one_line(error)}") from error
+    try:
         return np.asarray(records[...])
     except ValueError:  # one record's chunk is corrupt: read them one by one
         values = np.zeros(records.shape, dtype=np.int64)
