@@ -265,3 +265,19 @@ def test_verify_command(copy: tuple[SweepConfig, Path], tmp_path: Path) -> None:
 def test_verify_refuses_what_is_not_a_store(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="not an energy-sweep store"):
         verify_store(tmp_path / "nothing.zarr")
+
+
+def test_loading_a_corrupted_chunk_fails_in_one_line_naming_the_unit(
+    copy: tuple[SweepConfig, Path],
+) -> None:
+    _config, store = copy
+    flip_chunk(store)
+    results = open_results(store)
+    with pytest.raises(StoreError) as caught:
+        results.load()
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "propagated_energy of unit (bank=3, chunk=0) is unreadable" in message
+    assert "crc32c checksum" in message
+    # what does not touch the bad chunk still reads
+    assert results.propagated_energy.isel(bank=2).load().notnull().all()
