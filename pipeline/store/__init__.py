@@ -17,6 +17,7 @@ One Zarr (format 3) store per sweep, opened by users with ``xarray.open_zarr(pat
   chunks;
 - a sub-group ``units`` with the completion records ``unit_hash`` (int64, ``(bank,
   signal_chunk)``, chunks ``(1, 1)``): 0 until the unit's data is written, then the unit's hash;
+  and ``data_digest`` (uint64, same dims): the digest of the unit's data as written;
 - a sub-group ``fits`` with the decay fits, once ``energy-sweep fit`` has run.
 
 Writes are two-phase: :func:`create_store` writes the whole schema once, then every unit fills
