@@ -13,8 +13,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-#: Results (tables, paths) on stdout.
-console = Console()
+#: Results (tables, paths) on stdout. Lines of text are never wrapped (``soft_wrap``): a path or
+#: a command to copy stays on one line whatever the terminal's width; tables still fit it.
+console = Console(soft_wrap=True)
 #: Errors and progress on stderr.
 errors = Console(stderr=True)
 
