@@ -18,7 +18,7 @@ import numpy as np
 from pipeline.errors import ConfigError, InvalidParameterError
 from pipeline.signals import NO_SEED, SignalKind, signal_kind
 
-from .messages import reraised_under
+from .messages import path_error, reraised_under
 from .readers import reader_for
 from .spec import FILE_KIND, SignalGroup
 
@@ -154,7 +154,7 @@ def _resolve_file(here: str, group: SignalGroup, shape: tuple[int, ...]) -> int:
     with reraised_under(here, {}, top_level={}):
         reader = reader_for(path)
     if not Path(path).exists():
-        raise ConfigError.for_field(f"{here}.path", path, "file not found")
+        raise path_error(f"{here}.path", path, "file not found")
     try:
         info = reader.inspect(path, group.variable)
     except InvalidParameterError as error:
@@ -162,7 +162,7 @@ def _resolve_file(here: str, group: SignalGroup, shape: tuple[int, ...]) -> int:
             f"{here}.{error.argument}", error.value, error.allowed
         ) from None
     except Exception as error:  # unreadable file: any library's error, reported in one line
-        raise ConfigError.for_field(
+        raise path_error(
             f"{here}.path",
             path,
             f"cannot be read as {reader.name} ({type(error).__name__}: {error})",
@@ -170,25 +170,23 @@ def _resolve_file(here: str, group: SignalGroup, shape: tuple[int, ...]) -> int:
     rank = len(shape) + 1
     axes = "length" if len(shape) == 1 else ", ".join(f"N{i + 1}" for i in range(len(shape)))
     if len(info.shape) != rank:
-        raise ConfigError.for_field(
+        raise path_error(
             f"{here}.path",
             path,
             f"must hold a {rank}-D array (rows, {axes}), not shape {info.shape}",
         )
     if info.dtype.kind not in "biuf":
-        raise ConfigError.for_field(
-            f"{here}.path", path, f"must hold real numbers, not dtype {info.dtype}"
-        )
+        raise path_error(f"{here}.path", path, f"must hold real numbers, not dtype {info.dtype}")
     rows, row_shape = info.shape[0], info.shape[1:]
     if rows < 1:
-        raise ConfigError.for_field(f"{here}.path", path, "holds no rows")
+        raise path_error(f"{here}.path", path, "holds no rows")
     if row_shape != tuple(shape):
         wanted = (
             f"rows have {row_shape[0]} samples; they must have length = {shape[0]}"
             if len(shape) == 1
             else f"rows have shape {list(row_shape)}; they must have shape {list(shape)}"
         )
-        raise ConfigError.for_field(f"{here}.path", path, wanted)
+        raise path_error(f"{here}.path", path, wanted)
     if group.count is None:
         return rows
     if group.count > rows:

@@ -36,7 +36,11 @@ Conventions
   groups never share rows, whatever their seeds, kinds or order.
 - Banks expand per entry of ``banks:`` as the Cartesian product of the listed values, parameter
   names in sorted order, the last name varying fastest.
-- Relative paths (``store``, ``path`` of file groups) are relative to the working directory.
+- Relative paths (``store``, ``path`` of file groups) in a config file are relative to the
+  file's folder, not to the working directory: :func:`~pipeline.sweep.load_config` replaces
+  them by absolute paths, which messages show. A mapping given to :meth:`SweepConfig.from_mapping`
+  without a file keeps its paths as they are (relative to the working directory). A ``--store``
+  override is a path as typed on the command line.
 - Every error is a :class:`~pipeline.errors.ConfigError` with a one-line message naming the field
   path (as ``banks[1].params.dilation``), the value and what is allowed.
 - ``cluster`` is a mapping whose ``kind`` names a backend of ``flows.clusters``; only ``kind`` is
@@ -67,7 +71,7 @@ from pipeline.filters import families, family_parameters
 from pipeline.signals import signal_kind, signal_kinds
 from pipeline.validation import check_integer
 
-from .messages import config_error
+from .messages import config_error, path_error
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -146,7 +150,10 @@ class SignalGroup(BaseModel):
     params: dict[str, Number] = Field(
         default_factory=dict, description="parameters of the kind (bandwidth, s, f0, f1, ...)"
     )
-    path: str | None = Field(None, description="kind 'file': .npy, .zarr or .nc path")
+    path: str | None = Field(
+        None,
+        description="kind 'file': .npy, .zarr or .nc path, relative to the config file's folder",
+    )
     variable: str | None = Field(None, description="kind 'file': variable of a Zarr/netCDF file")
 
 
@@ -222,7 +229,10 @@ class SweepConfig(BaseModel):
     )
     dtype: Literal["float64", "float32"] = "float64"
     chunk: StrictInteger = Field(64, ge=1, description="signals per work unit and store chunk")
-    store: str = Field(min_length=1, description="path of the Zarr store")
+    store: str = Field(
+        min_length=1,
+        description="path of the Zarr store, relative to the config file's folder",
+    )
     cluster: dict[str, Any] = Field(
         default_factory=lambda: {"kind": "local"},
         description="cluster backend: {kind: local | address | slurm | kubernetes, ...}",
@@ -420,7 +430,7 @@ def _check_group(here: str, group: SignalGroup, shape: tuple[int, ...]) -> None:
     kind = signal_kind(group.kind)
     for field in ("path", "variable"):
         if getattr(group, field) is not None:
-            raise ConfigError.for_field(
+            raise path_error(
                 f"{here}.{field}", getattr(group, field), f"is only allowed for kind '{FILE_KIND}'"
             )
     if len(shape) not in kind.dims:
