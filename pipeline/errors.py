@@ -123,7 +123,7 @@ def _bounded_repr(value: object, budget: int, depth: int) -> str:
         return repr(text) if len(text) == len(value) else repr(text)[:-1]  # type: ignore[arg-type]
     if kind is bytes:
         return repr(value[:budget])  # type: ignore[index]
-    if kind is int and value.bit_length() > 4 * budget:  # type: ignore[attr-defined]
+    if kind is int and value.bit_length() > 14_000:  # type: ignore[attr-defined]  # > 4300 digits
         return f"<integer of {value.bit_length()} bits>"  # type: ignore[attr-defined]
     if kind not in _BRACKETS:
         return repr(value)

@@ -811,3 +811,39 @@ def test_config_error_for_field() -> None:
     assert str(error) == "banks[0].family = 'haar': must be one of meyer"
     assert error.field == "banks[0].family"
     assert str(ConfigError("two\nlines")) == "two lines"
+
+
+# --------------------------------------------------------------------------------------------
+# bounded reprs, file digests taken while scanning
+
+
+@pytest.mark.parametrize(
+    "value",
+    [0, -2.5, "abc", "q\"uo'te", [1, [2, (3,)]], {"b": 1, "a": [None, True]}, set(), {1}, (), b"x"],
+)
+def test_short_repr_is_repr_for_small_values(value: object) -> None:
+    from pipeline.errors import _short_repr
+
+    assert _short_repr(value) == repr(value)
+
+
+def test_short_repr_of_huge_values_is_cut_without_a_full_repr() -> None:
+    import time
+
+    from pipeline.errors import _short_repr
+
+    huge = [{"k": "v" * 10**6}] * 10**6  # a full repr would be ~10**12 characters
+    start = time.perf_counter()
+    text = _short_repr(huge)
+    assert time.perf_counter() - start < 0.1
+    assert len(text) == 80 and text.startswith("[{'k': 'vvv") and text.endswith("...")
+    assert _short_repr(10**20000) == "<integer of 66439 bits>"
+
+
+def test_file_digest_taken_at_resolve_equals_a_fresh_one(tmp_path: Path) -> None:
+    np.save(tmp_path / "rows.npy", np.random.default_rng(1).normal(size=(9, 256)))
+    cfg = load_config(write(tmp_path, _signals({"kind": "file", "path": "rows.npy"})))
+    assert cfg.plan.file_digests  # kept from the finiteness scan
+    kept = cfg.computation_hash()
+    cfg.plan.file_digests.clear()
+    assert cfg.computation_hash() == kept
