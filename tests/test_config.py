@@ -70,7 +70,7 @@ def small(tmp_path: Path) -> SweepConfig:
 def test_quickstart_validates() -> None:
     cfg = load_config(CONFIGS / "quickstart.yaml")
     assert cfg.length == 1024 and cfg.shape == (1024,)
-    assert cfg.store == str(CONFIGS / "results" / "quickstart.zarr")  # relative to the file
+    assert cfg.store == str((CONFIGS / ".." / "results" / "quickstart.zarr").resolve())  # from the file
     assert cfg.cluster == {"kind": "local", "workers": 2, "threads_per_worker": 1}
     assert [e.family for e in cfg.bank_table()] == [
         "meyer",
@@ -89,7 +89,7 @@ def test_paper_sweep_validates() -> None:
     cfg = load_config(CONFIGS / "paper_sweep.yaml")
     assert cfg.depth >= 12
     assert cfg.chunk == 16
-    assert cfg.store == str(CONFIGS / "results" / "paper_sweep.zarr")
+    assert cfg.store == str((CONFIGS / ".." / "results" / "paper_sweep.zarr").resolve())
     assert cfg.n_signals >= 200  # "hundreds of signals"
     families = [e.family for e in cfg.bank_table()]
     assert families.count("meyer") == 3 and families.count("gabor") == 3
