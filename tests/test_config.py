@@ -70,7 +70,9 @@ def small(tmp_path: Path) -> SweepConfig:
 def test_quickstart_validates() -> None:
     cfg = load_config(CONFIGS / "quickstart.yaml")
     assert cfg.length == 1024 and cfg.shape == (1024,)
-    assert cfg.store == str((CONFIGS / ".." / "results" / "quickstart.zarr").resolve())  # from the file
+    assert cfg.store == str(
+        (CONFIGS / ".." / "results" / "quickstart.zarr").resolve()
+    )  # from the file
     assert cfg.cluster == {"kind": "local", "workers": 2, "threads_per_worker": 1}
     assert [e.family for e in cfg.bank_table()] == [
         "meyer",

@@ -20,8 +20,9 @@ from pipeline.validation import check_integer
 
 from . import identity
 from .banks import BankEntry, bank_coords, expand_banks
+from .limits import MAX_SIGNALS, check_units
 from .sources import SignalSource, resolve_source
-from .spec import MAX_SIGNALS, SweepConfig, check_units
+from .spec import SweepConfig
 from .units import WorkUnit, signal_chunks, work_units
 
 __all__ = ["SweepPlan", "resolve"]
