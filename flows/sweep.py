@@ -8,11 +8,16 @@ worker. Measured here: raw Dask work costs 5-9 ms per unit.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
-from distributed import Future, as_completed
+from distributed import Client, Future, as_completed
 from prefect import State, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
@@ -65,7 +70,7 @@ def compute_units(
     outcomes: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
     opened = time.perf_counter()
-    with dask_client(config.cluster) as client:
+    with _spawned_ignoring_sigint(dask_client(config.cluster)) as client:
         client.wait_for_workers(1, timeout=120)
         threads = sum(client.nthreads().values())
         started = time.perf_counter()
@@ -108,6 +113,10 @@ def compute_units(
                 if progress is not None:
                     progress(finished, len(units))
         except BaseException:
+            if config.cluster.get("kind", "local") == "local":
+                # our own workers: their reports of the cancelled units are noise now
+                with contextlib.suppress(Exception):
+                    client.run(logging.disable, logging.CRITICAL)
             client.cancel(list(futures), force=True)
             raise
         wall = time.perf_counter() - started
@@ -123,6 +132,26 @@ def compute_units(
         # orchestration overhead plus load imbalance at the tail (cluster start-up excluded)
         "efficiency": compute / (wall * threads) if wall > 0 and threads else float("nan"),
     }
+
+
+@contextmanager
+def _spawned_ignoring_sigint(context: AbstractContextManager[Client]) -> Iterator[Client]:
+    """Enter ``context`` (start the cluster) with SIGINT ignored, so that the worker processes it
+    spawns inherit that: a Ctrl-C at the terminal reaches the whole process group, and the
+    workers should leave it to this process (which cancels the units and closes the cluster)
+    rather than die printing tracebacks. A SIGINT sent while the cluster starts is lost."""
+    if threading.current_thread() is not threading.main_thread():
+        with context as client:
+            yield client
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        client = context.__enter__()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    with contextlib.ExitStack() as stack:
+        stack.push(context)
+        yield client
 
 
 def _failure(unit: WorkUnit, error: BaseException | None, attempts: int) -> dict[str, Any]:

@@ -21,6 +21,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 #: The signals a command stops on, and the exit status of each (128 + the signal's number).
 SIGNALS: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
@@ -99,6 +100,34 @@ def _give_up(interrupted: Interrupted, last_words: Callable[[Interrupted], None]
         sys.stderr.flush()
     kill_children()
     os._exit(interrupted.exit_code)
+
+
+def reap_children(grace: float = 3.0) -> None:
+    """Wait up to ``grace`` seconds for this process's descendants to end, then kill the rest:
+    a command leaves nothing running behind it (worker processes of a cluster it closed may
+    still be exiting when it returns). Python's ``multiprocessing`` resource tracker is left
+    alone: it ends by itself when this process does, and cleans up after it."""
+    with contextlib.suppress(Exception):
+        import psutil
+
+        children = [
+            child
+            for child in psutil.Process().children(recursive=True)
+            if not _is_resource_tracker(child)
+        ]
+        _, alive = psutil.wait_procs(children, timeout=grace)
+        for child in alive:
+            with contextlib.suppress(psutil.Error):
+                child.kill()
+        psutil.wait_procs(alive, timeout=grace)
+
+
+def _is_resource_tracker(process: Any) -> bool:
+    """Whether ``process`` (a ``psutil.Process``) is ``multiprocessing``'s resource tracker."""
+    try:
+        return any("resource_tracker" in part for part in process.cmdline())
+    except Exception:
+        return False
 
 
 def kill_children() -> None:

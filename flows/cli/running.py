@@ -40,7 +40,7 @@ def run(
     from pipeline.errors import EnergySweepError
     from pipeline.sweep import load_config
 
-    from .interrupts import Interrupted, signals_interrupt
+    from .interrupts import Interrupted, reap_children, signals_interrupt
     from .progress import ProgressBar
 
     def landed(interrupted: Interrupted) -> None:
@@ -88,6 +88,7 @@ def run(
     except EnergySweepError as error:
         fail(error)
     except Interrupted as interrupted:
+        reap_children()
         landed(interrupted)
         raise typer.Exit(code=interrupted.exit_code) from None
     if isinstance(summary, BaseException):  # the flow itself raised (not a unit)
