@@ -64,13 +64,15 @@ def prefect_environment() -> Iterator[None]:
 def prefect_server() -> Iterator[str | None]:
     """A temporary Prefect API server for the block, unless ``PREFECT_API_URL`` is set.
 
-    Yields the API URL it set in ``PREFECT_API_URL`` (``None`` when one was configured: that
-    server is used and left alone). Prefect must be imported inside the block (its settings are
+    Yields the API URL it set in ``PREFECT_API_URL`` (``None`` when one was configured, or when
+    Prefect was imported before: its settings are read at import, so the server it already
+    knows is used and left alone). Prefect must be imported inside the block (its settings are
     read at import). On exit, however the block ends (an exception, a signal turned into one),
     Prefect's log and event queues are flushed, then the server's process group gets SIGTERM and,
     after :data:`SERVER_STOP_SECONDS`, SIGKILL; the environment is restored.
     """
-    if os.environ.get("PREFECT_API_URL"):
+    if os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules:
+        # configured, or Prefect already read its settings here (a test harness, say): its own
         yield None
         return
     server = _start_server()
