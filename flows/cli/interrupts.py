@@ -102,6 +102,44 @@ def _give_up(interrupted: Interrupted, last_words: Callable[[Interrupted], None]
     os._exit(interrupted.exit_code)
 
 
+#: What Prefect logs when a run ends by a signal (``prefect.states``): the command says it in
+#: its own line instead.
+SIGNAL_CRASH_MESSAGES = (
+    "Execution was aborted by an interrupt signal.",
+    "Execution was aborted by a termination signal.",
+)
+
+
+class SignalCrashFilter(logging.Filter):
+    """Drops Prefect's console reports of a run crashed by SIGINT or SIGTERM.
+
+    Prefect catches SIGTERM itself during a flow run (it reports the run Crashed before the
+    command's own handler runs); its API still records the crash, only the terminal is spared.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("prefect"):
+            return True
+        text = record.getMessage()
+        return not any(message in text for message in SIGNAL_CRASH_MESSAGES)
+
+
+def quiet_signal_crashes() -> None:
+    """Put :class:`SignalCrashFilter` on the console handlers of the root and Prefect loggers
+    (after Prefect is imported: it installs them)."""
+    loggers = [logging.getLogger()] + [
+        logging.getLogger(name)
+        for name in list(logging.root.manager.loggerDict)
+        if name.startswith("prefect")
+    ]
+    for logger in loggers:
+        for handler in getattr(logger, "handlers", []):
+            if isinstance(handler, logging.StreamHandler) and not any(
+                isinstance(existing, SignalCrashFilter) for existing in handler.filters
+            ):
+                handler.addFilter(SignalCrashFilter())
+
+
 def reap_children(grace: float = 3.0) -> None:
     """Wait up to ``grace`` seconds for this process's descendants to end, then kill the rest:
     a command leaves nothing running behind it (worker processes of a cluster it closed may

@@ -2,7 +2,11 @@
 
 Prefect and the flow modules are imported inside the commands, after the input has been
 validated and inside :func:`~flows.cli.environment.prefect_environment`, so that every other
-command starts without them and bad input is refused before anything starts.
+command starts without them and bad input is refused before anything starts. A ``run`` with
+nothing left to do says so from the store alone, without Prefect. Both commands start their own
+temporary Prefect server (:func:`~flows.cli.environment.prefect_server`) and stop in order on
+SIGINT or SIGTERM (:mod:`~flows.cli.interrupts`): one line, status 130 or 143, nothing left
+running.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ def run(
     from pipeline.errors import EnergySweepError
     from pipeline.sweep import load_config
 
-    from .interrupts import Interrupted, reap_children, signals_interrupt
+    from .interrupts import Interrupted, quiet_signal_crashes, reap_children, signals_interrupt
     from .progress import ProgressBar
 
     def landed(interrupted: Interrupted) -> None:
@@ -74,6 +78,7 @@ def run(
         ):
             from flows.sweep import sweep
 
+            quiet_signal_crashes()
             state = sweep(
                 str(config),
                 store=store,
@@ -160,14 +165,29 @@ def fit(
     from pipeline.errors import EnergySweepError
     from pipeline.store import describe
 
+    from .interrupts import Interrupted, quiet_signal_crashes, reap_children, signals_interrupt
+
+    def stopped(interrupted: Interrupted) -> None:
+        errors.print(
+            f"interrupted ({interrupted}): the fits of {store} may be missing or partial; "
+            "rerun the same command to write them",
+            highlight=False,
+            soft_wrap=True,
+        )
+
     try:
         describe(store)  # one of our stores, before starting Prefect
-        with prefect_environment():
+        with signals_interrupt(stopped), prefect_environment(), prefect_server():
             from flows.aggregate import aggregate
 
+            quiet_signal_crashes()
             rows = aggregate(str(store), replicates=replicates, seed=seed, scheduler=scheduler)
     except EnergySweepError as error:
         fail(error)
+    except Interrupted as interrupted:
+        reap_children()
+        stopped(interrupted)
+        raise typer.Exit(code=interrupted.exit_code) from None
     console.print(fits_table(store, rows))
     unexplained = sum(row["unexplained"] for row in rows)
     if unexplained:
