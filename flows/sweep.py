@@ -24,7 +24,7 @@ from prefect.states import Failed
 
 from flows.clusters import dask_client
 from pipeline.errors import EnergySweepError
-from pipeline.store import completed_units
+from pipeline.store import completed_units, verify_store
 from pipeline.sweep import SweepConfig, WorkUnit, compute_unit, create_sweep_store, load_config
 
 #: Times a unit that raised is submitted again before it is reported as failed (never for an
@@ -43,11 +43,13 @@ def prepare_store(config: SweepConfig, overwrite: bool = False) -> str:
 
 @task(name="plan-units", cache_policy=NO_CACHE)
 def plan_units(config: SweepConfig, recompute: bool = False) -> tuple[dict[WorkUnit, int], int]:
-    """Units still to compute (missing, or recorded under other settings) with their hashes,
-    and how many are done."""
+    """Units still to compute (missing, recorded under other settings, or bad: their data fails
+    :func:`pipeline.store.verify_store`) with their hashes, and how many are done."""
     hashes = {unit: config.unit_hash(unit) for unit in config.work_units()}
     expected = {(unit.bank, unit.chunk): value for unit, value in hashes.items()}
-    done = set() if recompute else completed_units(config.store, expected)
+    done: set[tuple[int, int]] = set()
+    if not recompute:
+        done = completed_units(config.store, expected) - verify_store(config.store).bad
     pending = {unit: value for unit, value in hashes.items() if (unit.bank, unit.chunk) not in done}
     return pending, len(done)
 

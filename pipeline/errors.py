@@ -93,7 +93,59 @@ class ReportError(EnergySweepError):
 
 
 def _short_repr(value: object, limit: int = 80) -> str:
-    text = repr(value)
+    """``repr(value)`` on one line, cut to ``limit`` characters.
+
+    The repr is built piece by piece and stops once ``limit`` is passed, so a huge list, dict,
+    string or integer (an alias bomb, a 50 MB value) costs ``O(limit)``, not its full repr.
+    """
+    text = _bounded_repr(value, limit + 1, depth=0)
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return text.replace("\n", " ")
+
+
+#: Containers that :func:`_bounded_repr` walks item by item.
+_BRACKETS: dict[type, tuple[str, str]] = {
+    list: ("[", "]"),
+    tuple: ("(", ")"),
+    set: ("{", "}"),
+    frozenset: ("frozenset({", "})"),
+    dict: ("{", "}"),
+}
+
+
+def _bounded_repr(value: object, budget: int, depth: int) -> str:
+    """A prefix of ``repr(value)`` at least ``budget`` characters long when the repr is longer
+    (then possibly not closed), the exact repr otherwise."""
+    kind = type(value)
+    if kind is str:
+        text = value if len(value) <= budget else value[:budget]  # type: ignore[index]
+        return repr(text) if len(text) == len(value) else repr(text)[:-1]  # type: ignore[arg-type]
+    if kind is bytes:
+        return repr(value[:budget])  # type: ignore[index]
+    if kind is int and value.bit_length() > 14_000:  # type: ignore[attr-defined]  # > 4300 digits
+        return f"<integer of {value.bit_length()} bits>"  # type: ignore[attr-defined]
+    if kind not in _BRACKETS:
+        return repr(value)
+    if depth > 32:
+        return "..."
+    open_, close = _BRACKETS[kind]
+    if not value:  # type: ignore[truthy-bool]
+        return "set()" if kind is set else "frozenset()" if kind is frozenset else open_ + close
+    items = value.items() if kind is dict else value  # type: ignore[attr-defined]
+    parts: list[str] = []
+    used = len(open_)
+    for item in items:  # type: ignore[attr-defined]
+        if kind is dict:
+            key, item_value = item
+            piece = _bounded_repr(key, budget - used, depth + 1) + ": "
+            piece += _bounded_repr(item_value, budget - used - len(piece), depth + 1)
+        else:
+            piece = _bounded_repr(item, budget - used, depth + 1)
+        parts.append(piece)
+        used += len(piece) + 2
+        if used > budget:
+            return open_ + ", ".join(parts)
+    if kind is tuple and len(parts) == 1:
+        return "(" + parts[0] + ",)"
+    return open_ + ", ".join(parts) + close

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.filters import FilterBank, make_bank
+from pipeline.filters import FilterBank, families, make_bank
 from pipeline.filters._profiles import partition_of_unity
 from pipeline.grid import Grid
 
@@ -19,10 +19,10 @@ SMALL_BANK_PARAMS: dict[str, dict] = {
 }
 
 
-@pytest.fixture(params=sorted(SMALL_BANK_PARAMS))
+@pytest.fixture(params=families())
 def small_bank(request: pytest.FixtureRequest) -> FilterBank:
-    """A Parseval bank of each family on N = 64."""
-    return make_bank(request.param, 64, **SMALL_BANK_PARAMS[request.param])
+    """A Parseval bank of every registered family on N = 64 (its defaults if not listed above)."""
+    return make_bank(request.param, 64, **SMALL_BANK_PARAMS.get(request.param, {}))
 
 
 def naive_cascade(

@@ -110,7 +110,7 @@ def test_worst_case_counts_are_not_guaranteed_on_the_bank_that_fails_a_hypothesi
 ) -> None:
     """One rule: real_wavelet's derived a is reported, its counts are NaN, the others are not."""
     failing = compared.hypotheses_failed.values.tolist()
-    assert failing == [""] * N_MEYER_GABOR + ["analytic"]
+    assert failing == [""] * N_MEYER_GABOR + ["analyticity"]
     assert np.isfinite(compared.decay_base.values).all()
     for name in ("layers_needed_general_bound", "layers_needed_exponential_bound"):
         counts = compared[name]

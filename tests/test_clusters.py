@@ -324,3 +324,22 @@ def test_schema_of_the_cluster_section_is_the_union_of_the_backends() -> None:
     for kind in backends():
         model = backend(kind).model
         assert schema["$defs"][model.__name__] == model.model_json_schema()
+
+
+@pytest.mark.slow
+def test_the_local_backend_listens_on_this_machine_only_by_default() -> None:
+    with dask_client({"kind": "local", "workers": 1}) as client:
+        scheduler = client.cluster.scheduler
+        assert client.scheduler.address.startswith("tcp://127.0.0.1:")
+        assert all(a.startswith("tcp://127.0.0.1:") for a in client.scheduler_info()["workers"])
+        bound = [sock.getsockname()[0] for sock in scheduler.http_server._sockets.values()]
+        assert bound and set(bound) == {"127.0.0.1"}, bound  # the dashboard's sockets
+
+
+def test_cluster_fields_that_expose_or_overload_are_refused_in_one_line() -> None:
+    assert cluster_spec({}).host == "127.0.0.1"
+    assert cluster_spec({}).dashboard_address == "127.0.0.1:0"
+    assert cluster_spec({"dashboard_address": None}).dashboard_address is None
+    assert cluster_spec({"memory_limit": "auto"}).memory_limit == "auto"
+    assert cluster_spec({**SLURM, "walltime": "2-00:00:00"}).walltime == "2-00:00:00"
+    assert cluster_spec({"kind": "address", "address": "[::1]:8786"}).address == "[::1]:8786"

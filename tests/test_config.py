@@ -70,7 +70,7 @@ def small(tmp_path: Path) -> SweepConfig:
 def test_quickstart_validates() -> None:
     cfg = load_config(CONFIGS / "quickstart.yaml")
     assert cfg.length == 1024 and cfg.shape == (1024,)
-    assert cfg.store == "results/quickstart.zarr"
+    assert cfg.store == str((CONFIGS / ".." / "results" / "quickstart.zarr").resolve())  # from the file
     assert cfg.cluster == {"kind": "local", "workers": 2, "threads_per_worker": 1}
     assert [e.family for e in cfg.bank_table()] == [
         "meyer",
@@ -89,7 +89,7 @@ def test_paper_sweep_validates() -> None:
     cfg = load_config(CONFIGS / "paper_sweep.yaml")
     assert cfg.depth >= 12
     assert cfg.chunk == 16
-    assert cfg.store == "results/paper_sweep.zarr"
+    assert cfg.store == str((CONFIGS / ".." / "results" / "paper_sweep.zarr").resolve())
     assert cfg.n_signals >= 200  # "hundreds of signals"
     families = [e.family for e in cfg.bank_table()]
     assert families.count("meyer") == 3 and families.count("gabor") == 3
@@ -472,7 +472,7 @@ def test_overrides(tmp_path: Path) -> None:
     cfg = load_config(path, scheduler="tcp://127.0.0.1:8786")
     assert cfg.cluster == {"kind": "address", "address": "tcp://127.0.0.1:8786"}
     cfg = load_config(path, depth=5, chunk=2, store=None, workers=None)
-    assert (cfg.depth, cfg.chunk, cfg.store) == (5, 2, "results/small.zarr")
+    assert (cfg.depth, cfg.chunk, cfg.store) == (5, 2, str(tmp_path / "results" / "small.zarr"))
     assert load_config(path).cluster == {"kind": "local"}
     assert load_config(path, length=128).shape == (128,)
 
@@ -673,16 +673,16 @@ BAD: dict[str, tuple[dict[str, Any], str]] = {
     ),
     "path on a generator": (
         _signals({"kind": "white_noise", "seed": 0, "path": "x.npy"}),
-        "signals[0].path = 'x.npy': is only allowed for kind 'file'",
+        "/x.npy': is only allowed for kind 'file'",
     ),
     "file without path": (_signals({"kind": "file"}), "signals[0].path = None: is required"),
     "missing file": (
         _signals({"kind": "file", "path": "no/such/file.npy"}),
-        "signals[0].path = 'no/such/file.npy': file not found",
+        "/no/such/file.npy': file not found",
     ),
     "file of unknown format": (
         _signals({"kind": "file", "path": "rows.csv"}),
-        "signals[0].path = 'rows.csv': must end in one of .npy",
+        "/rows.csv': must end in one of .npy",
     ),
     "count zero": (
         _signals({"kind": "white_noise", "seed": 0, "count": 0}),
@@ -748,6 +748,25 @@ BAD: dict[str, tuple[dict[str, Any], str]] = {
 }
 
 
+def test_paths_are_relative_to_the_config_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "configs"
+    folder.mkdir()
+    (tmp_path / "data").mkdir()
+    np.save(tmp_path / "data" / "rows.npy", np.ones((3, 256)))
+    data = _signals({"kind": "file", "path": "../data/rows.npy"})
+    data["store"] = "out/s.zarr"
+    monkeypatch.chdir(tmp_path / "data")  # the working directory plays no part
+    cfg = load_config(write(folder, data))
+    assert cfg.store == str(folder / "out" / "s.zarr")
+    assert cfg.signals[0].path == str(tmp_path / "data" / "rows.npy")
+    assert cfg.n_signals == 3
+    data["signals"][0]["path"] = "rows.npy"  # beside the config: not there
+    message = _error(folder, data)
+    assert message == f"signals[0].path = {str(folder / 'rows.npy')!r}: file not found"
+
+
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_input_raises_one_line_config_error(tmp_path: Path, case: str) -> None:
     data, expected = BAD[case]
@@ -792,3 +811,39 @@ def test_config_error_for_field() -> None:
     assert str(error) == "banks[0].family = 'haar': must be one of meyer"
     assert error.field == "banks[0].family"
     assert str(ConfigError("two\nlines")) == "two lines"
+
+
+# --------------------------------------------------------------------------------------------
+# bounded reprs, file digests taken while scanning
+
+
+@pytest.mark.parametrize(
+    "value",
+    [0, -2.5, "abc", "q\"uo'te", [1, [2, (3,)]], {"b": 1, "a": [None, True]}, set(), {1}, (), b"x"],
+)
+def test_short_repr_is_repr_for_small_values(value: object) -> None:
+    from pipeline.errors import _short_repr
+
+    assert _short_repr(value) == repr(value)
+
+
+def test_short_repr_of_huge_values_is_cut_without_a_full_repr() -> None:
+    import time
+
+    from pipeline.errors import _short_repr
+
+    huge = [{"k": "v" * 10**6}] * 10**6  # a full repr would be ~10**12 characters
+    start = time.perf_counter()
+    text = _short_repr(huge)
+    assert time.perf_counter() - start < 0.1
+    assert len(text) == 80 and text.startswith("[{'k': 'vvv") and text.endswith("...")
+    assert _short_repr(10**20000) == "<integer of 66439 bits>"
+
+
+def test_file_digest_taken_at_resolve_equals_a_fresh_one(tmp_path: Path) -> None:
+    np.save(tmp_path / "rows.npy", np.random.default_rng(1).normal(size=(9, 256)))
+    cfg = load_config(write(tmp_path, _signals({"kind": "file", "path": "rows.npy"})))
+    assert cfg.plan.file_digests  # kept from the finiteness scan
+    kept = cfg.computation_hash()
+    cfg.plan.file_digests.clear()
+    assert cfg.computation_hash() == kept

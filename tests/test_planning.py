@@ -123,7 +123,7 @@ def test_family_without_recalled_constant_has_no_recalled_column() -> None:
 
 def test_non_analytic_bank_reports_the_failure_and_no_number() -> None:
     plan = plan_layers("real_wavelet", {}, [0.01, 0.1], bandwidth=0.1)
-    assert plan.attrs["hypotheses_failed"] == ["analytic"]
+    assert plan.attrs["hypotheses_failed"] == ["analyticity"]
     assert not plan.attrs["worst_case_applies"] and not plan.attrs["meets_analyticity"]
     assert plan.attrs["analyticity_defect"] == pytest.approx(0.5)
     # one rule with the fits group: the derived a is reported, the counts are not guaranteed
@@ -132,7 +132,7 @@ def test_non_analytic_bank_reports_the_failure_and_no_number() -> None:
     for name in ("worst_case_exponential", "worst_case_general", "worst_case_recalled"):
         assert np.all(np.isnan(plan[name].values)), name
     header = "\n".join(plan_header(plan))
-    assert "fails: analytic" in header and "do not apply" in header
+    assert "fails: analyticity" in header and "do not apply" in header
     assert all(format_count(row["worst_case_exponential"]) == "n/a" for row in summarise(plan))
 
 

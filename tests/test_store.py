@@ -262,6 +262,7 @@ def test_files_written_by_a_unit_are_its_own_chunks(tmp_path: Path) -> None:
         "feature_energy/c/1/2/0",
         "pruned_slack/c/1/2/0",
         "paths/c/1/2/0",
+        "units/data_digest/c/2/1",
         "units/unit_hash/c/2/1",
     }
 

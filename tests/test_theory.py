@@ -295,12 +295,12 @@ def test_bank_facts_report_the_value_and_flag_the_failing_hypothesis() -> None:
     assert facts.decay_base > 1
     assert facts.decay_base == theory.decay_base_from_band_ratio(facts.band_ratio)
     assert facts.meets_parseval and facts.meets_high_pass and not facts.meets_analyticity
-    assert facts.hypotheses_failed == ["analytic"] and not facts.worst_case_applies
+    assert facts.hypotheses_failed == ["analyticity"] and not facts.worst_case_applies
     assert facts.decay_base_note == ""
     meyer = theory.bank_facts(make_bank("meyer", 1024))
     assert meyer.worst_case_applies and meyer.hypotheses_failed == []
     table = theory.bank_facts_dataset([meyer, facts])
-    assert table.hypotheses_failed.values.tolist() == ["", "analytic"]
+    assert table.hypotheses_failed.values.tolist() == ["", "analyticity"]
     np.testing.assert_array_equal(table.decay_base, [meyer.decay_base, facts.decay_base])
 
 

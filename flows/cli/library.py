@@ -1,4 +1,5 @@
-"""Commands that run library code in this process, without Prefect: ``banks``, ``show``, ``report``."""
+"""Commands that run library code in this process, without Prefect: ``banks``, ``show``,
+``verify``, ``report``."""
 
 from __future__ import annotations
 
@@ -57,6 +58,28 @@ def show(store: Annotated[Path, typer.Argument(help="A sweep's Zarr store.")]) -
     for key, value in info.items():
         table.add_row(str(key), str(value))
     console.print(table)
+
+
+@app.command()
+def verify(store: Annotated[Path, typer.Argument(help="A sweep's Zarr store.")]) -> None:
+    """Check every completed unit against its data: chunk files, checksums, digest, NaN, energy.
+
+    Prints a one-line summary and one line per bad unit (or schema problem). Exit 0 if the
+    store is clean, 1 if any unit or the schema is bad (`energy-sweep run` recomputes bad
+    units), 2 if STORE is not an energy-sweep store.
+    """
+    from pipeline.errors import EnergySweepError
+    from pipeline.store import verify_store
+
+    try:
+        result = verify_store(store)
+    except EnergySweepError as error:
+        fail(error)
+    console.print(result.summary(), highlight=False, soft_wrap=True)
+    for line in result.lines():
+        console.print(line, highlight=False, soft_wrap=True)
+    if not result.ok:
+        raise typer.Exit(code=1)
 
 
 @app.command()

@@ -127,17 +127,19 @@ def unit_hashes(spec: Any) -> dict[tuple[int, int], int]:
 def finished_units(spec: Any) -> set[tuple[int, int]] | None:
     """The units of ``spec`` recorded as done in its store under the config's hashes, or
     ``None`` when there is no such store yet (absent, unreadable, or made for another config:
-    the flow then creates it or refuses in its own words). Reads the store only: no Prefect."""
+    the flow then creates it or refuses in its own words). As the flow's ``plan_units`` counts
+    them: recorded under the config's hashes and not bad by :func:`pipeline.store.verify_store`.
+    Reads the store only: no Prefect."""
     import zarr
 
-    from pipeline.store import completed_units
+    from pipeline.store import completed_units, verify_store
 
     try:
         if zarr.open_group(spec.store, mode="r").attrs.get("computation_hash") != (
             spec.computation_hash()
         ):
             return None
-        return completed_units(spec.store, unit_hashes(spec))
+        return completed_units(spec.store, unit_hashes(spec)) - verify_store(spec.store).bad
     except Exception:
         return None
 

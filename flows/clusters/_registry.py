@@ -13,16 +13,16 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, Strict, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from pipeline.errors import ConfigError
 from pipeline.validation import field_error
 
+from ._fields import StrictInteger  # noqa: F401  (re-exported: backends' integer fields)
+
 if typing.TYPE_CHECKING:
     from distributed import Client
 
-#: An integer that refuses booleans and floats (pydantic would read ``true`` as 1).
-StrictInteger = Annotated[int, Strict()]
 
 #: The backend of a ``cluster:`` mapping without ``kind``.
 DEFAULT_KIND = "local"

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.errors import ClusterUnavailableError
 
+from ._fields import Address
 from ._registry import register
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ class AddressCluster(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["address"]
-    address: str = Field(min_length=1, description="scheduler address, e.g. tcp://host:8786")
+    address: Address = Field(description="scheduler address, e.g. tcp://host:8786")
     timeout: float = Field(
         30.0, gt=0, allow_inf_nan=False, description="seconds to wait for the scheduler"
     )

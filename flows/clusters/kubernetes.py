@@ -10,7 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.errors import ClusterUnavailableError
 
-from ._registry import StrictInteger, register
+from ._fields import StrictInteger
+from ._registry import register
+
+#: Most worker pods a sweep may ask for.
+MAX_PODS = 10_000
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -24,7 +28,7 @@ class KubernetesCluster(BaseModel):
     kind: Literal["kubernetes"]
     image: str = Field(min_length=1, description="container image of the workers")
     namespace: str = "default"
-    workers: StrictInteger = Field(ge=1)
+    workers: StrictInteger = Field(ge=1, le=MAX_PODS)
     resources: dict[str, Any] = Field(default_factory=dict)
 
 

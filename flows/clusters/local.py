@@ -1,4 +1,9 @@
-"""``kind: local``: a ``distributed.LocalCluster`` of worker processes on this machine."""
+"""``kind: local``: a ``distributed.LocalCluster`` of worker processes on this machine.
+
+Its scheduler and dashboard listen on ``127.0.0.1`` unless the section says otherwise
+(``host``, ``dashboard_address``): the dashboard shows the scheduler's id, the workers'
+addresses and memory to whoever can reach it.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ._registry import StrictInteger, register
+from ._fields import MemorySize, StrictInteger, local_cap
+from ._registry import register
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -22,7 +28,32 @@ class LocalCluster(BaseModel):
     kind: Literal["local"] = "local"
     workers: StrictInteger = Field(2, ge=1, description="worker processes")
     threads_per_worker: StrictInteger = Field(1, ge=1, description="threads per worker")
-    memory_limit: str = Field("auto", min_length=1, description="per worker, e.g. '4GiB'")
+    memory_limit: MemorySize = Field(
+        "auto", description="per worker: 'auto' or a size of at least 128 MiB, e.g. '4GiB'"
+    )
+    host: str = Field(
+        "127.0.0.1",
+        min_length=1,
+        description="interface the scheduler and workers listen on (this machine only by "
+        "default; '0.0.0.0' exposes them to the network)",
+    )
+    dashboard_address: str | None = Field(
+        "127.0.0.1:0",
+        description="host:port of the Dask dashboard (a free port on this machine only by "
+        "default); null turns it off",
+    )
+
+    @field_validator("workers", "threads_per_worker")
+    @classmethod
+    def _at_most_local_cap(cls, value: int) -> int:
+        """At most ``4 x os.cpu_count()`` (more processes or threads only thrash)."""
+        cap = local_cap()
+        if value > cap:
+            raise ValueError(
+                f"must be <= {cap} (4 x the {cap // 4} CPUs of this machine); use kind: slurm or "
+                "kubernetes for more"
+            )
+        return value
 
 
 @contextmanager
@@ -37,7 +68,8 @@ def launch(spec: LocalCluster) -> Iterator[Client]:
             threads_per_worker=spec.threads_per_worker,
             memory_limit=spec.memory_limit,
             processes=True,
-            dashboard_address=":0",
+            host=spec.host,
+            dashboard_address=spec.dashboard_address,
         ) as cluster,
         Client(cluster) as client,
     ):

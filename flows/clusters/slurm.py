@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pipeline.errors import ClusterUnavailableError
 
-from ._registry import StrictInteger, register
+from ._fields import JobMemory, StrictInteger
+from ._registry import register
+
+#: Most jobs a sweep may ask SLURM for.
+MAX_JOBS = 10_000
+
+#: SLURM's time formats: minutes, minutes:seconds, hours:minutes:seconds, days-hours,
+#: days-hours:minutes, days-hours:minutes:seconds.
+WALLTIME = r"^(\d+-\d{1,2}(:\d{1,2}){0,2}|\d+(:\d{1,2}){0,2})$"
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -24,11 +33,22 @@ class SlurmCluster(BaseModel):
     kind: Literal["slurm"]
     queue: str | None = None
     account: str | None = None
-    cores: StrictInteger = Field(ge=1, description="cores per job")
-    memory: str = Field(min_length=1, description="memory per job, e.g. '16GB'")
-    walltime: str = Field(min_length=1, description="per job, e.g. '01:00:00'")
-    jobs: StrictInteger = Field(ge=1, description="number of jobs to scale to")
+    cores: StrictInteger = Field(ge=1, le=1024, description="cores per job")
+    memory: JobMemory = Field(description="memory per job, at least 128 MiB, e.g. '16GB'")
+    walltime: str = Field(min_length=1, description="per job, e.g. '01:00:00' or '1-12:00:00'")
+    jobs: StrictInteger = Field(ge=1, le=MAX_JOBS, description="number of jobs to scale to")
     job_extra_directives: list[str] = Field(default_factory=list)
+
+    @field_validator("walltime")
+    @classmethod
+    def _slurm_time(cls, value: str) -> str:
+        """One of SLURM's time formats (:data:`WALLTIME`)."""
+        if re.fullmatch(WALLTIME, value) is None:
+            raise ValueError(
+                "must be a SLURM time: minutes, hours:minutes:seconds or days-hours:minutes:seconds "
+                "(e.g. '01:00:00')"
+            )
+        return value
 
 
 @contextmanager

@@ -29,6 +29,7 @@ from ..analysis import bank_labels
 from ..errors import FitsMissingError
 from ..filters import families, family_info
 from ..store import StorePath, open_results
+from ..theory.bank_facts import ANALYTIC, HIGH_PASS, PARSEVAL
 
 __all__ = [
     "COUNT_QUANTILE_METHOD",
@@ -83,11 +84,12 @@ DECAY_QUANTILES = (0.1, 0.5, 0.9)
 RATIO_QUANTILES = (0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0)
 #: Quantile method of layer counts: an observed count, as ``energy-sweep plan``.
 COUNT_QUANTILE_METHOD = "higher"
-#: The hypotheses of docs/theory.md §3 as the fits group flags them: variable, name.
+#: The hypotheses of docs/theory.md §3 as the fits group flags them: variable, and the name
+#: that plan and the fits group's ``hypotheses_failed`` use (one naming, pipeline.theory).
 HYPOTHESES = (
-    ("meets_parseval", "Parseval"),
-    ("meets_analyticity", "analyticity"),
-    ("meets_high_pass", "high-pass"),
+    ("meets_parseval", PARSEVAL),
+    ("meets_analyticity", ANALYTIC),
+    ("meets_high_pass", HIGH_PASS),
 )
 
 

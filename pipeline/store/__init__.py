@@ -17,6 +17,7 @@ One Zarr (format 3) store per sweep, opened by users with ``xarray.open_zarr(pat
   chunks;
 - a sub-group ``units`` with the completion records ``unit_hash`` (int64, ``(bank,
   signal_chunk)``, chunks ``(1, 1)``): 0 until the unit's data is written, then the unit's hash;
+  and ``data_digest`` (uint64, same dims): the digest of the unit's data as written;
 - a sub-group ``fits`` with the decay fits, once ``energy-sweep fit`` has run.
 
 Writes are two-phase: :func:`create_store` writes the whole schema once, then every unit fills
@@ -31,7 +32,13 @@ that knows the Zarr layout, regions and records. One module per job:
 - :mod:`~pipeline.store.units`: :func:`write_unit`, :func:`completed_units`,
   :func:`clear_unit` (phase 2 and the completion records);
 - :mod:`~pipeline.store.reading`: :func:`open_results`, :func:`describe`;
-- :mod:`~pipeline.store.fits`: :func:`write_fits`, :func:`open_fits` (the ``fits`` group).
+- :mod:`~pipeline.store.fits`: :func:`write_fits`, :func:`open_fits` (the ``fits`` group);
+- :mod:`~pipeline.store.digest`: :func:`~.digest.unit_digest`, the digest of a unit's data
+  recorded in ``units/data_digest`` beside its record;
+- :mod:`~pipeline.store.verify`: :func:`verify_store`, every recorded unit checked against its
+  data (chunk files, crc32c checksums, digest, NaN, energy identity).
+
+Every array's chunks end in a crc32c checksum, so a changed byte fails its read.
 
 Nothing here imports Prefect or the sweep.
 """
@@ -57,6 +64,7 @@ from .layout import (
 from .reading import SELECTABLE_COORDS, describe, open_results
 from .schema import create_store
 from .units import clear_unit, completed_units, write_unit
+from .verify import BadUnit, VerifyReport, verify_store
 
 __all__ = [
     "COUNT_VARIABLES",
@@ -74,15 +82,18 @@ __all__ = [
     "SPECTRUM_DIMS",
     "SPECTRUM_VARIABLE",
     "UNITS_GROUP",
+    "BadUnit",
     "StoreError",
     "StoreMismatchError",
     "StorePath",
+    "VerifyReport",
     "clear_unit",
     "completed_units",
     "create_store",
     "describe",
     "open_fits",
     "open_results",
+    "verify_store",
     "write_fits",
     "write_unit",
 ]

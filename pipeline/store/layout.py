@@ -12,7 +12,11 @@ with a migration note:
 - chunks ``(chunk, 1, depth + 1)``: a work unit (one bank, one signal chunk) owns exactly its
   chunks;
 - a sub-group ``units`` with the completion records ``unit_hash`` (int64, ``(bank,
-  signal_chunk)``, chunks ``(1, 1)``): 0 until the unit's data is written, then the unit's hash.
+  signal_chunk)``, chunks ``(1, 1)``): 0 until the unit's data is written, then the unit's hash;
+  beside them ``data_digest`` (uint64, same dims and chunks): 0, or the digest of the unit's data
+  as written (:func:`pipeline.store.digest.unit_digest`), written just before the record;
+- every array's chunks end in a crc32c checksum (:data:`COMPRESSORS`): a changed byte fails the
+  read of its chunk instead of reading as another number.
 
 :func:`read_layout` recovers the sizes and chunking (:class:`Layout`) from the arrays' metadata
 and is the one test of "is this an energy-sweep store"; :func:`open_dataset`,
@@ -28,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 import zarr
+from zarr.codecs import Crc32cCodec, ZstdCodec
 
 from ..errors import StoreError
 from ._util import one_line
@@ -53,6 +58,11 @@ UNITS_GROUP = "units"
 RECORD_ARRAY = "unit_hash"
 RECORD_PATH = f"{UNITS_GROUP}/{RECORD_ARRAY}"
 RECORD_DIMS = ("bank", "signal_chunk")
+DIGEST_ARRAY = "data_digest"
+DIGEST_PATH = f"{UNITS_GROUP}/{DIGEST_ARRAY}"
+#: Byte codecs of every array of the store: Zarr's default compressor, then a crc32c checksum of
+#: the compressed chunk (Zarr v3 ``crc32c`` codec), verified on every read.
+COMPRESSORS = (ZstdCodec(), Crc32cCodec())
 #: Largest unit hash: records are int64 and 0 means "not done".
 MAX_UNIT_HASH = 2**63 - 1
 
@@ -141,9 +151,33 @@ def open_records(path: StorePath, *, mode: str) -> zarr.Array:
     return zarr.open_array(store=os.fspath(path), path=RECORD_PATH, mode=mode)
 
 
-def read_records(path: StorePath) -> np.ndarray:
-    """All completion records, ``(bank, signal_chunk)`` int64 (0: not done)."""
+def open_digests(path: StorePath, *, mode: str) -> zarr.Array | None:
+    """The data digests ``units/data_digest`` opened with ``mode``; None in a store made before
+    digests existed."""
     try:
-        return np.asarray(open_records(path, mode="r")[...])
+        return zarr.open_array(store=os.fspath(path), path=DIGEST_PATH, mode=mode)
+    except (FileNotFoundError, KeyError, zarr.errors.NodeNotFoundError):
+        return None
+
+
+def read_records(path: StorePath) -> np.ndarray:
+    """All completion records, ``(bank, signal_chunk)`` int64 (0: not done).
+
+    A record whose chunk fails its checksum reads 0 (not done: the unit is recomputed, and
+    :func:`pipeline.store.verify_store` names it)."""
+    try:
+        records = open_records(path, mode="r")
+    except Exception as error:
+        raise StoreError(f"cannot read the unit records of {path}: {one_line(error)}") from error
+    try:
+        return np.asarray(records[...])
+    except ValueError:  # one record's chunk is corrupt: read them one by one
+        values = np.zeros(records.shape, dtype=np.int64)
+        for index in np.ndindex(records.shape):
+            try:
+                values[index] = records[index]
+            except ValueError:
+                pass
+        return values
     except Exception as error:
         raise StoreError(f"cannot read the unit records of {path}: {one_line(error)}") from error

@@ -5,20 +5,39 @@ What users see is the store contract (docs/design.md, "The store contract"): the
 group when ``energy-sweep fit`` has run, and with ``family`` and ``signal_class`` indexed for
 ``.sel``. Unrecorded regions read NaN (energies) and 0 (``paths``); which units are done is known
 only from the completion records.
+
+The data variables are read chunk by chunk through :class:`CheckedChunks`: a chunk that fails
+its crc32c checksum fails ``.load()`` (or ``energy-sweep fit``) with a one-line
+:class:`~pipeline.errors.StoreError` naming the variable and the unit, not with a number.
 """
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import dask.array as da
 import numpy as np
 import xarray as xr
+import zarr
 
+from ..errors import StoreError
+from ._util import one_line
 from .fits import open_fits
-from .layout import DIMS, StorePath, open_dataset, read_layout, read_records
+from .layout import (
+    DATA_VARIABLES,
+    DIMS,
+    LAYER_VARIABLES,
+    SPECTRUM_VARIABLE,
+    Layout,
+    StorePath,
+    open_dataset,
+    read_layout,
+    read_records,
+)
 
 #: Coordinates :func:`open_results` indexes for ``.sel(name=value)``.
 SELECTABLE_COORDS = ("family", "signal_class")
@@ -50,7 +69,7 @@ def open_results(path: StorePath, *, completion: bool = False) -> xr.Dataset:
         if ``path`` is missing or not an energy-sweep store.
     """
     layout = read_layout(path)
-    dataset = open_dataset(path)
+    dataset = _checked(open_dataset(path), path, layout)
     if completion:
         done = read_records(path) != 0  # (bank, chunk)
         by_signal = done[:, np.arange(layout.n_signals) // layout.chunk].T
@@ -71,6 +90,59 @@ def open_results(path: StorePath, *, completion: bool = False) -> xr.Dataset:
         if name in dataset.coords and name not in dataset.xindexes:
             dataset = dataset.set_xindex(name)
     return dataset
+
+
+class CheckedChunks:
+    """A store variable read by Dask one chunk at a time; a failed read (a chunk that fails its
+    checksum, an unreadable file) raises a one-line :class:`StoreError` naming the variable and
+    the unit that owns the chunk."""
+
+    def __init__(self, path: StorePath, name: str, layout: Layout) -> None:
+        self.path, self.name, self.layout = os.fspath(path), name, layout
+        self.array = zarr.open_array(store=self.path, path=name, mode="r")
+        self.shape, self.dtype, self.ndim = self.array.shape, self.array.dtype, self.array.ndim
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        try:
+            return np.asarray(self.array[key])
+        except Exception as error:
+            raise StoreError(self._failure(key, error)) from error
+
+    def _failure(self, key: Any, error: Exception) -> str:
+        first = key[0] if isinstance(key, tuple) and key else key
+        start = first.start or 0 if isinstance(first, slice) else int(first)
+        chunk = start // self.layout.chunk
+        bank = 0
+        if self.name in LAYER_VARIABLES and isinstance(key, tuple) and len(key) > 1:
+            second = key[1]
+            bank = second.start or 0 if isinstance(second, slice) else int(second)
+        why = (
+            "fails its crc32c checksum (bytes changed on disk)"
+            if "checksum" in str(error).lower()
+            else one_line(error, 150)
+        )
+        return (
+            f"store {self.path}: {self.name} of unit (bank={bank}, chunk={chunk}) is unreadable: "
+            f"{why}; `energy-sweep verify` lists the bad units, `energy-sweep run` recomputes them"
+        )
+
+
+def _checked(dataset: xr.Dataset, path: StorePath, layout: Layout) -> xr.Dataset:
+    """``dataset`` with its data variables read through :class:`CheckedChunks` (same chunks,
+    same values)."""
+    names = [n for n in (*DATA_VARIABLES, SPECTRUM_VARIABLE) if n in dataset.data_vars]
+    checked = {}
+    for name in names:
+        variable = dataset[name].variable
+        data = da.from_array(
+            CheckedChunks(path, name, layout),
+            chunks=variable.chunks,
+            name=f"energy-sweep-{name}-{uuid.uuid4().hex}",
+            asarray=False,
+            lock=False,
+        )
+        checked[name] = variable.copy(data=data, deep=False)
+    return dataset.assign(checked)
 
 
 def describe(path: StorePath) -> dict[str, Any]:

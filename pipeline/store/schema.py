@@ -30,7 +30,9 @@ from ..validation import check_integer
 from ._util import is_empty_dir, one_line
 from .coordinates import coordinate_differences, coordinate_table, frequency_radii
 from .layout import (
+    COMPRESSORS,
     COUNT_VARIABLES,
+    DIGEST_ARRAY,
     DIMS,
     ENERGY_VARIABLES,
     LAYER_VARIABLES,
@@ -196,10 +198,16 @@ def _template(
 def _write_schema(staging: Path, template: xr.Dataset, layout: Layout) -> None:
     """Metadata, coordinates and zeroed completion records, consolidated at the root."""
     chunks = (layout.chunk, 1, layout.depth + 1)
-    encoding = {name: {"chunks": chunks} for name in LAYER_VARIABLES}
-    encoding.update({name: {"chunks": chunks[:1]} for name in SIGNAL_VARIABLES})
+    # every array, coordinates included, ends its codec chain in a crc32c checksum
+    encoding: dict[str, dict[str, Any]] = {
+        str(name): {"compressors": COMPRESSORS} for name in template.variables
+    }
+    for name in LAYER_VARIABLES:
+        encoding[name]["chunks"] = chunks
+    for name in SIGNAL_VARIABLES:
+        encoding[name]["chunks"] = chunks[:1]
     if layout.n_radii:
-        encoding[SPECTRUM_VARIABLE] = {"chunks": (layout.chunk, layout.n_radii)}
+        encoding[SPECTRUM_VARIABLE]["chunks"] = (layout.chunk, layout.n_radii)
     # compute=False: the returned delayed write of the NaN/0 data is dropped on purpose
     template.to_zarr(
         staging, mode="w-", compute=False, consolidated=False, encoding=encoding, zarr_format=3
@@ -216,11 +224,29 @@ def _write_schema(staging: Path, template: xr.Dataset, layout: Layout) -> None:
         dtype=np.int64,
         fill_value=0,
         dimension_names=RECORD_DIMS,
+        compressors=COMPRESSORS,
         attributes={
             "long_name": "completion record of the work unit",
             "description": (
-                "0: not done; otherwise the unit's hash, written only after its data region. "
-                f"Chunk c holds signals [c*{layout.chunk}, (c+1)*{layout.chunk})."
+                "0: not done; otherwise the unit's hash, written only after its data region "
+                f"and its data digest. Chunk c holds signals [c*{layout.chunk}, "
+                f"(c+1)*{layout.chunk})."
+            ),
+        },
+    )
+    units.create_array(
+        DIGEST_ARRAY,
+        shape=(layout.n_banks, layout.n_chunks),
+        chunks=(1, 1),
+        dtype=np.uint64,
+        fill_value=0,
+        dimension_names=RECORD_DIMS,
+        compressors=COMPRESSORS,
+        attributes={
+            "long_name": "digest of the work unit's data",
+            "description": (
+                "0: none; otherwise the 64-bit BLAKE2b digest of the unit's data as written "
+                "(pipeline.store.digest.unit_digest), written after the data, before the record."
             ),
         },
     )

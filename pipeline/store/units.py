@@ -3,9 +3,12 @@
 A work unit is one bank and one signal chunk; it owns exactly its chunks of every data variable
 and one completion record ``units/unit_hash[bank, chunk]`` (docs/design.md, "The store
 contract"). :func:`write_unit` writes the region with ``to_zarr(region=..., mode="r+")``, which
-never touches metadata, so concurrent units never write the same file. The record is written
-only after the data: completion is never inferred from the data, only read from the records
-(:func:`completed_units`); :func:`clear_unit` resets one.
+never touches metadata, so concurrent units never write the same file. Then it writes the
+digest of the data it wrote (``units/data_digest[bank, chunk]``,
+:func:`pipeline.store.digest.unit_digest`), and the record last: completion is never inferred
+from the data, only read from the records (:func:`completed_units`), and
+:func:`pipeline.store.verify_store` checks each record's data against its digest;
+:func:`clear_unit` resets one.
 
 ``input_energy`` and ``radial_power`` depend only on the signals, so every bank's unit of one
 chunk computes the same values; only the unit of bank 0 writes them (two writers on one chunk
@@ -24,6 +27,7 @@ import zarr
 from ..errors import InvalidParameterError, StoreError, StoreMismatchError
 from ..validation import check_integer
 from ._util import one_line
+from .digest import unit_digest
 from .layout import (
     COUNT_VARIABLES,
     DATA_VARIABLES,
@@ -34,6 +38,7 @@ from .layout import (
     SPECTRUM_VARIABLE,
     Layout,
     StorePath,
+    open_digests,
     open_records,
     read_layout,
     read_records,
@@ -93,9 +98,9 @@ def write_unit(
     Notes
     -----
     Order of the writes: if the unit holds a record of another hash, it is reset to 0 first;
-    then the data region; then the record. A record therefore never vouches for a region that
-    is partly rewritten under other settings. ``input_energy`` is written by the unit of bank 0
-    only (module docstring).
+    then the data region; then the digest of the data written; then the record. A record
+    therefore never vouches for a region that is partly rewritten under other settings.
+    ``input_energy`` is written by the unit of bank 0 only (module docstring).
     """
     unit = f"unit (bank={bank}, chunk={chunk_index})"
     layout = read_layout(path)
@@ -121,7 +126,11 @@ def write_unit(
     _check_identity(path, computation_hash, unit)
     try:
         records = open_records(path, mode="r+")
-        if int(records[bank, chunk_index]) not in (0, record):
+        try:
+            stale = int(records[bank, chunk_index]) not in (0, record)
+        except ValueError:  # a record whose chunk fails its checksum: rewritten below
+            stale = True
+        if stale:
             records[bank, chunk_index] = 0
         region_data.to_zarr(os.fspath(path), region=region, mode="r+", consolidated=True)
     except Exception as error:
@@ -132,9 +141,23 @@ def write_unit(
         open_records(path, mode="r+")[bank, chunk_index] = 0  # its data is no longer the store's
         raise
     try:
+        digests = open_digests(path, mode="r+")
+        if digests is not None:  # None: a store made before digests (its records stay trusted)
+            digests[bank, chunk_index] = np.uint64(_data_digest(region_data))
         records[bank, chunk_index] = record
     except Exception as error:
         raise StoreError(f"{unit} of store {path}: write failed: {one_line(error)}") from error
+
+
+def _data_digest(region_data: xr.Dataset) -> int:
+    """:func:`~pipeline.store.digest.unit_digest` of the region as written: layer variables
+    as ``(signal, layer)`` of the unit's one bank."""
+    return unit_digest(
+        {
+            str(name): variable.values[:, 0, :] if name in LAYER_VARIABLES else variable.values
+            for name, variable in region_data.data_vars.items()
+        }
+    )
 
 
 def _check_identity(path: StorePath, computation_hash: str | None, unit: str) -> None:

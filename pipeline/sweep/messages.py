@@ -12,10 +12,19 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pipeline.errors import ConfigError, EnergySweepError, InvalidParameterError
+from pipeline.errors import ConfigError, EnergySweepError, InvalidParameterError, _short_repr
 from pipeline.validation import field_error
 
-__all__ = ["config_error", "reraised_under"]
+__all__ = ["PATH_REPR_LIMIT", "config_error", "path_error", "reraised_under"]
+
+#: Characters of a path shown in a message: the whole resolved path (a path is at most 4096
+#: bytes on Linux), where other values are cut at 80.
+PATH_REPR_LIMIT = 4096
+
+
+def path_error(field: str, path: object, allowed: str) -> ConfigError:
+    """``"{field} = '/the/resolved/path': {allowed}"``, the path shown whole."""
+    return ConfigError(f"{field} = {_short_repr(path, PATH_REPR_LIMIT)}: {allowed}", field=field)
 
 
 def config_error(error: ValidationError, allowed_keys: Mapping[str, list[str]]) -> ConfigError:
@@ -100,6 +109,8 @@ def reraised_under(
             raise ConfigError(f"{message} (in {here})", field=field) from None
         else:
             raise ConfigError(f"{here} {dict(params)}: {error}") from None
+        if argument == "path":
+            raise path_error(path, error.value, error.allowed) from None
         raise ConfigError.for_field(path, error.value, error.allowed) from None
     except EnergySweepError as error:
         raise ConfigError(f"{here} {dict(params)}: {error}") from None

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
-from pipeline.errors import InvalidParameterError
+from pipeline.errors import ConfigError, InvalidParameterError
 from pipeline.signals import assemble
 from pipeline.validation import check_integer
 
 from . import identity
 from .banks import BankEntry, bank_coords, expand_banks
 from .sources import SignalSource, resolve_source
-from .spec import SweepConfig
+from .spec import MAX_SIGNALS, SweepConfig, check_units
 from .units import WorkUnit, signal_chunks, work_units
 
 __all__ = ["SweepPlan", "resolve"]
@@ -215,8 +215,17 @@ def resolve(spec: SweepConfig) -> SweepPlan:
         sources.append(source)
         names.update(dict.fromkeys(source.coord_names))
         offset += source.count
+    if offset > MAX_SIGNALS:  # file groups without count: their rows are known only now
+        raise ConfigError.for_field(
+            "signals", f"{offset} rows", f"the sweep may hold at most {MAX_SIGNALS} signals in all"
+        )
     banks = expand_banks(spec.banks, spec.shape)
-    return SweepPlan(spec, tuple(sources), tuple(banks), tuple(names))
+    check_units(len(banks), offset, spec.chunk)
+    plan = SweepPlan(spec, tuple(sources), tuple(banks), tuple(names))
+    for source in sources:  # file rows were read once to check them: keep their digest
+        if source.digest is not None:
+            plan.file_digests[(source.index, 0, source.count)] = source.digest
+    return plan
 
 
 def _append(

@@ -9,6 +9,8 @@ any range of the group's rows (:meth:`SignalSource.rows`) and their coordinates
 
 from __future__ import annotations
 
+import hashlib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -18,7 +20,7 @@ import numpy as np
 from pipeline.errors import ConfigError, InvalidParameterError
 from pipeline.signals import NO_SEED, SignalKind, signal_kind
 
-from .messages import reraised_under
+from .messages import path_error, reraised_under
 from .readers import reader_for
 from .spec import FILE_KIND, SignalGroup
 
@@ -51,6 +53,9 @@ class SignalSource:
         The kind's parameters, defaults filled in (random and record kinds).
     coord_names
         The coordinates its rows carry, in order.
+    digest
+        Files: the sha256 of rows ``[0, count)`` as little-endian float64, taken while checking
+        that every sample is finite (the plan's hashes reuse it instead of reading again).
     """
 
     index: int
@@ -60,6 +65,7 @@ class SignalSource:
     group: SignalGroup
     params: dict[str, Any] = field(default_factory=dict)
     coord_names: tuple[str, ...] = ()
+    digest: str | None = field(default=None, compare=False)
 
     @property
     def kind(self) -> SignalKind:
@@ -108,8 +114,9 @@ def resolve_source(
     """
     here = f"signals[{index}]"
     if group.kind == FILE_KIND:
-        count, names = _resolve_file(here, group, shape), ("file_row",)
-        return SignalSource(index, offset, count, "file", group, {}, _names(names))
+        count = _resolve_file(here, group, shape)
+        digest = _scan_file(here, group, shape, count, offset)
+        return SignalSource(index, offset, count, "file", group, {}, _names(("file_row",)), digest)
     kind = signal_kind(group.kind)
     count = 1 if group.count is None else group.count
     grid_field = "length" if len(shape) == 1 else "shape"
@@ -154,7 +161,7 @@ def _resolve_file(here: str, group: SignalGroup, shape: tuple[int, ...]) -> int:
     with reraised_under(here, {}, top_level={}):
         reader = reader_for(path)
     if not Path(path).exists():
-        raise ConfigError.for_field(f"{here}.path", path, "file not found")
+        raise path_error(f"{here}.path", path, "file not found")
     try:
         info = reader.inspect(path, group.variable)
     except InvalidParameterError as error:
@@ -162,7 +169,7 @@ def _resolve_file(here: str, group: SignalGroup, shape: tuple[int, ...]) -> int:
             f"{here}.{error.argument}", error.value, error.allowed
         ) from None
     except Exception as error:  # unreadable file: any library's error, reported in one line
-        raise ConfigError.for_field(
+        raise path_error(
             f"{here}.path",
             path,
             f"cannot be read as {reader.name} ({type(error).__name__}: {error})",
@@ -170,25 +177,23 @@ def _resolve_file(here: str, group: SignalGroup, shape: tuple[int, ...]) -> int:
     rank = len(shape) + 1
     axes = "length" if len(shape) == 1 else ", ".join(f"N{i + 1}" for i in range(len(shape)))
     if len(info.shape) != rank:
-        raise ConfigError.for_field(
+        raise path_error(
             f"{here}.path",
             path,
             f"must hold a {rank}-D array (rows, {axes}), not shape {info.shape}",
         )
     if info.dtype.kind not in "biuf":
-        raise ConfigError.for_field(
-            f"{here}.path", path, f"must hold real numbers, not dtype {info.dtype}"
-        )
+        raise path_error(f"{here}.path", path, f"must hold real numbers, not dtype {info.dtype}")
     rows, row_shape = info.shape[0], info.shape[1:]
     if rows < 1:
-        raise ConfigError.for_field(f"{here}.path", path, "holds no rows")
+        raise path_error(f"{here}.path", path, "holds no rows")
     if row_shape != tuple(shape):
         wanted = (
             f"rows have {row_shape[0]} samples; they must have length = {shape[0]}"
             if len(shape) == 1
             else f"rows have shape {list(row_shape)}; they must have shape {list(shape)}"
         )
-        raise ConfigError.for_field(f"{here}.path", path, wanted)
+        raise path_error(f"{here}.path", path, wanted)
     if group.count is None:
         return rows
     if group.count > rows:
@@ -196,3 +201,43 @@ def _resolve_file(here: str, group: SignalGroup, shape: tuple[int, ...]) -> int:
             f"{here}.count", group.count, f"must be <= {rows} (rows in {group.path})"
         )
     return group.count
+
+
+#: Bytes of float64 rows read at a time when a file is scanned (memory stays bounded by this).
+SCAN_BLOCK_BYTES = 2**25
+
+
+def _scan_file(
+    here: str, group: SignalGroup, shape: tuple[int, ...], count: int, offset: int
+) -> str:
+    """Read rows ``[0, count)`` of a file once, in blocks of :data:`SCAN_BLOCK_BYTES`: refuse
+    the first NaN or infinite sample, naming the file's row and the sweep's row; return the
+    sha256 of the rows as little-endian float64.
+
+    Raises
+    ------
+    ConfigError
+        ``signals[i].path = '/abs/rows.npy': row 3 of the file (signal 17 of the sweep) holds
+        NaN at sample 12; every sample must be finite``.
+    """
+    path = str(group.path)
+    reader = reader_for(path)
+    step = max(1, SCAN_BLOCK_BYTES // (8 * math.prod(shape)))
+    digest = hashlib.sha256()
+    for first in range(0, count, step):
+        rows = reader.read(path, group.variable, first, min(count, first + step))
+        finite = np.isfinite(rows).reshape(len(rows), -1)
+        if not finite.all():
+            row, sample = (int(i[0]) for i in np.nonzero(~finite))
+            value = float(rows.reshape(len(rows), -1)[row, sample])
+            what = "NaN" if math.isnan(value) else "+Inf" if value > 0 else "-Inf"
+            index = [int(i) for i in np.unravel_index(sample, shape)]
+            at = f" at sample {index[0] if len(shape) == 1 else index}"
+            raise path_error(
+                f"{here}.path",
+                path,
+                f"row {first + row} of the file (signal {offset + first + row} of the sweep) "
+                f"holds {what}{at}; every sample must be finite",
+            )
+        digest.update(rows.astype("<f8", copy=False).tobytes())
+    return digest.hexdigest()

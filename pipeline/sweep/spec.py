@@ -36,7 +36,11 @@ Conventions
   groups never share rows, whatever their seeds, kinds or order.
 - Banks expand per entry of ``banks:`` as the Cartesian product of the listed values, parameter
   names in sorted order, the last name varying fastest.
-- Relative paths (``store``, ``path`` of file groups) are relative to the working directory.
+- Relative paths (``store``, ``path`` of file groups) in a config file are relative to the
+  file's folder, not to the working directory: :func:`~pipeline.sweep.load_config` replaces
+  them by absolute paths, which messages show. A mapping given to :meth:`SweepConfig.from_mapping`
+  without a file keeps its paths as they are (relative to the working directory). A ``--store``
+  override is a path as typed on the command line.
 - Every error is a :class:`~pipeline.errors.ConfigError` with a one-line message naming the field
   path (as ``banks[1].params.dilation``), the value and what is allowed.
 - ``cluster`` is a mapping whose ``kind`` names a backend of ``flows.clusters``; only ``kind`` is
@@ -46,6 +50,7 @@ Conventions
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -67,7 +72,7 @@ from pipeline.filters import families, family_parameters
 from pipeline.signals import signal_kind, signal_kinds
 from pipeline.validation import check_integer
 
-from .messages import config_error
+from .messages import config_error, path_error
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -86,6 +91,39 @@ MIN_GRID_SIZE = 4
 
 #: Grid dimensions a sweep may have.
 GRID_DIMS = (1, 2)
+
+# ---- limits, checked before anything is read, built or run ------------------------------------
+# Each is far above what a laptop or a cluster job does in an hour, and low enough that the plan
+# (coordinates, work units, banks) fits in memory and validation stays within seconds.
+
+#: Most samples per signal by grid dimension: 2**20 in 1-D, 2**22 (2048 x 2048) in 2-D. A bank
+#: at 2**20 samples already takes ~7 s and ~1.7 GB to build (validation builds every bank).
+MAX_SAMPLES = {1: 2**20, 2: 2**22}
+
+#: Most signals in a sweep (every coordinate of the signal axis is an array of this length).
+MAX_SIGNALS = 10**7
+
+#: Most banks once the grids are expanded (each is built at validation).
+MAX_BANKS = 1024
+
+#: Most ``banks x samples``: what building every bank at validation costs (16 banks at 2**20).
+MAX_BANK_SAMPLES = 2**24
+
+#: Deepest layer a sweep may ask for.
+MAX_DEPTH = 64
+
+#: Deepest layer of an exact sweep (``energy_budget: 0``): the cascade keeps every path, and
+#: their number grows like ``(filters / 2) ** depth`` (docs/theory.md §2).
+MAX_EXACT_DEPTH = 16
+
+#: Most signals per work unit.
+MAX_CHUNK = 2**16
+
+#: Most ``chunk x samples`` of one unit: its input alone is then 128 MiB of float64.
+MAX_CHUNK_SAMPLES = 2**24
+
+#: Most work units (banks x chunks): each is one task of the flow.
+MAX_UNITS = 2**20
 
 
 def _no_bool(value: object) -> object:
@@ -146,7 +184,10 @@ class SignalGroup(BaseModel):
     params: dict[str, Number] = Field(
         default_factory=dict, description="parameters of the kind (bandwidth, s, f0, f1, ...)"
     )
-    path: str | None = Field(None, description="kind 'file': .npy, .zarr or .nc path")
+    path: str | None = Field(
+        None,
+        description="kind 'file': .npy, .zarr or .nc path, relative to the config file's folder",
+    )
     variable: str | None = Field(None, description="kind 'file': variable of a Zarr/netCDF file")
 
 
@@ -222,7 +263,10 @@ class SweepConfig(BaseModel):
     )
     dtype: Literal["float64", "float32"] = "float64"
     chunk: StrictInteger = Field(64, ge=1, description="signals per work unit and store chunk")
-    store: str = Field(min_length=1, description="path of the Zarr store")
+    store: str = Field(
+        min_length=1,
+        description="path of the Zarr store, relative to the config file's folder",
+    )
     cluster: dict[str, Any] = Field(
         default_factory=lambda: {"kind": "local"},
         description="cluster backend: {kind: local | address | slurm | kubernetes, ...}",
@@ -263,6 +307,12 @@ class SweepConfig(BaseModel):
                 "cluster.kind", cluster["kind"], "must be the name of a cluster backend"
             )
         return cluster
+
+    @model_validator(mode="after")
+    def _check_limits(self) -> SweepConfig:
+        """The size limits (:data:`MAX_SAMPLES`, :data:`MAX_DEPTH`, ...), from the spec alone."""
+        check_limits(self)
+        return self
 
     @model_validator(mode="after")
     def _check_names(self) -> SweepConfig:
@@ -393,6 +443,83 @@ class SweepConfig(BaseModel):
         return self.plan.unit_hash(unit)
 
 
+def check_limits(spec: SweepConfig) -> None:
+    """Refuse a spec above the size limits, in one line naming the field and how to proceed.
+
+    Pure and cheap: only the spec's numbers (known counts, grid lengths) are looked at.
+    """
+    samples = math.prod(spec.shape)
+    most = MAX_SAMPLES[len(spec.shape)]
+    if samples > most:
+        field = "length" if len(spec.shape) == 1 else "shape"
+        value = spec.shape[0] if len(spec.shape) == 1 else list(spec.shape)
+        raise ConfigError.for_field(
+            field, value, f"a signal may hold at most {most} samples on a {len(spec.shape)}-D grid"
+        )
+    if spec.depth > MAX_DEPTH:
+        raise ConfigError.for_field("depth", spec.depth, f"must be <= {MAX_DEPTH}")
+    if spec.depth > MAX_EXACT_DEPTH and spec.energy_budget == 0:
+        raise ConfigError.for_field(
+            "depth",
+            spec.depth,
+            f"must be <= {MAX_EXACT_DEPTH} with energy_budget = 0: an exact cascade keeps every "
+            "path, and paths grow like (filters/2)**depth; set energy_budget > 0 (e.g. 1e-6) to "
+            "prune paths below that fraction of the energy, or lower depth",
+        )
+    if spec.chunk > MAX_CHUNK:
+        raise ConfigError.for_field("chunk", spec.chunk, f"must be <= {MAX_CHUNK}")
+    if spec.chunk * samples > MAX_CHUNK_SAMPLES:
+        raise ConfigError.for_field(
+            "chunk",
+            spec.chunk,
+            f"a unit of {spec.chunk} signals of {samples} samples is too large: chunk x samples "
+            f"must be <= {MAX_CHUNK_SAMPLES} (128 MiB of input per unit); use chunk <= "
+            f"{max(1, MAX_CHUNK_SAMPLES // samples)}",
+        )
+    total = 0
+    for index, group in enumerate(spec.signals):
+        total += 1 if group.count is None else group.count
+        if total > MAX_SIGNALS:
+            raise ConfigError.for_field(
+                f"signals[{index}].count",
+                group.count,
+                f"the sweep may hold at most {MAX_SIGNALS} signals in all (this group brings "
+                f"them to {total})",
+            )
+    banks = 0
+    for index, grid in enumerate(spec.banks):
+        banks += math.prod(len(v) if isinstance(v, list) else 1 for v in grid.params.values())
+        if banks > MAX_BANKS:
+            raise ConfigError.for_field(
+                f"banks[{index}].params",
+                grid.params,
+                f"the grids may expand to at most {MAX_BANKS} banks in all (this one brings "
+                f"them to {banks})",
+            )
+    if banks * samples > MAX_BANK_SAMPLES:
+        raise ConfigError.for_field(
+            "banks",
+            f"{banks} banks",
+            f"banks x samples must be <= {MAX_BANK_SAMPLES} (every bank is built to check it); "
+            f"with {samples} samples use at most {max(1, MAX_BANK_SAMPLES // samples)} banks, "
+            "or split the sweep",
+        )
+    check_units(banks, total, spec.chunk)
+
+
+def check_units(banks: int, signals: int, chunk: int) -> None:
+    """Refuse more than :data:`MAX_UNITS` work units (``banks x ceil(signals / chunk)``)."""
+    units = banks * -(-signals // chunk)
+    if units > MAX_UNITS:
+        raise ConfigError.for_field(
+            "chunk",
+            chunk,
+            f"{banks} banks x {signals} signals in chunks of {chunk} make {units} work units; "
+            f"at most {MAX_UNITS} are allowed: use chunk >= "
+            f"{-(-signals * banks // MAX_UNITS)} or fewer signals or banks",
+        )
+
+
 def allowed_keys() -> dict[str, list[str]]:
     """Field names of the spec's models, for "unknown key" messages."""
     return {
@@ -420,7 +547,7 @@ def _check_group(here: str, group: SignalGroup, shape: tuple[int, ...]) -> None:
     kind = signal_kind(group.kind)
     for field in ("path", "variable"):
         if getattr(group, field) is not None:
-            raise ConfigError.for_field(
+            raise path_error(
                 f"{here}.{field}", getattr(group, field), f"is only allowed for kind '{FILE_KIND}'"
             )
     if len(shape) not in kind.dims:

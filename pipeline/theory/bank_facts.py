@@ -31,7 +31,7 @@ from . import kernels
 HYPOTHESIS_TOLERANCE = 1e-12
 
 #: Names of the hypotheses of Theorems A and B (docs/theory.md §3), as reported.
-PARSEVAL, ANALYTIC, HIGH_PASS = "Parseval", "analytic", "high-pass delta > 0"
+PARSEVAL, ANALYTIC, HIGH_PASS = "Parseval", "analyticity", "high-pass"
 
 #: The per-bank variables of :func:`bank_facts_dataset` and their descriptions.
 BANK_VARIABLES = {
