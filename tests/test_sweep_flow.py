@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from pipeline.cascade import propagate
 from pipeline.store import clear_unit, completed_units
-from pipeline.sweep import bank_for, load_config
+from pipeline.sweep import bank_for, create_sweep_store, load_config
 
 pytestmark = pytest.mark.slow
 
@@ -202,14 +202,12 @@ def test_cli_run_then_show(tmp_path: Path, prefect_harness: None) -> None:
 
 
 def _failing_config(folder: Path, cluster: dict[str, Any]) -> Path:
-    """8 rows in 2 chunks of 4, one bank; row 5 (the second chunk's row 1) holds a NaN."""
-    rows = np.random.default_rng(0).standard_normal((8, 256))
-    rows[5, 10] = np.nan
-    np.save(folder / "rows.npy", rows)
+    """8 rows in 2 chunks of 4, one bank, its store made; the data chunk of unit (0, 1) is a
+    folder where its file should be: that unit's write fails (a StoreError) every time."""
     spec = {
         "name": "failing",
         "length": 256,
-        "signals": [{"kind": "file", "path": str(folder / "rows.npy")}],
+        "signals": [{"kind": "white_noise", "count": 8, "seed": 0}],
         "banks": [{"family": "meyer"}],
         "depth": 3,
         "chunk": 4,
@@ -217,6 +215,8 @@ def _failing_config(folder: Path, cluster: dict[str, Any]) -> Path:
         "cluster": cluster,
     }
     (folder / "sweep.yaml").write_text(yaml.safe_dump(spec))
+    create_sweep_store(load_config(folder / "sweep.yaml"))
+    (folder / "store.zarr" / "propagated_energy" / "c" / "1" / "0" / "0").mkdir(parents=True)
     return folder / "sweep.yaml"
 
 
@@ -234,8 +234,7 @@ def test_a_failing_unit_fails_the_flow_run_is_not_retried_and_the_others_land(
     [failure] = summary["failed"]
     assert (failure["bank"], failure["chunk"], failure["start"], failure["stop"]) == (0, 1, 4, 8)
     assert failure["attempts"] == 1  # bad input: never retried
-    assert "InvalidSignalError: signals = " in failure["error"]
-    assert "signal 1, t=10" in failure["error"]  # row 5 is row 1 of its chunk
+    assert failure["error"].startswith("StoreError: unit (bank=0, chunk=1) of store ")
     assert completed_units(tmp_path / "store.zarr") == {(0, 0)}
     stored = xr.open_zarr(tmp_path / "store.zarr")  # still a valid store
     assert not np.any(np.isnan(stored.propagated_energy.isel(signal=slice(0, 4)).values))
@@ -254,7 +253,7 @@ def test_cli_a_failing_unit_exits_1_with_one_line_naming_its_rows(
     assert (
         lines[0]
         .strip()
-        .startswith("unit bank=0 chunk=1 (signals 4..7) failed after 1 run(s): InvalidSignalError:")
+        .startswith("unit bank=0 chunk=1 (signals 4..7) failed after 1 run(s): StoreError:")
     )
     assert "Traceback" not in result.output
 
