@@ -7,6 +7,7 @@ A rerun with nothing to do must say so without starting Prefect."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -90,6 +91,29 @@ def _assert_same_numbers(store: Path, clean: Path) -> None:
     assert completed_units(store) == completed_units(clean)
 
 
+def _start_and_wait_for_a_unit(config: Path, store: Path) -> subprocess.Popen[bytes]:
+    """``energy-sweep run config`` in a session of its own, once a unit has landed in ``store``."""
+    run = subprocess.Popen(
+        [COMMAND, "run", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 300
+    landed: set[tuple[int, int]] = set()
+    while not landed:
+        if run.poll() is not None or time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(run.pid, signal.SIGKILL)
+            raise AssertionError(f"no unit landed: {run.communicate()[0].decode()}")
+        time.sleep(0.2)
+        try:
+            landed = completed_units(store)
+        except Exception:  # the store is not made yet
+            landed = set()
+    return run
+
+
 @pytest.mark.parametrize(
     ("signum", "to_group", "status"),
     [(signal.SIGINT, True, 130), (signal.SIGTERM, False, 143)],
@@ -100,23 +124,8 @@ def test_an_interrupted_run_stops_quietly_and_a_rerun_completes_it(
 ) -> None:
     config = _write_config(tmp_path / "sweep.yaml", tmp_path / "store.zarr")
     total = len(load_config(config).work_units())
-    run = subprocess.Popen(
-        [COMMAND, "run", str(config)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    run = _start_and_wait_for_a_unit(config, tmp_path / "store.zarr")
     try:
-        deadline = time.monotonic() + 300
-        landed: set[tuple[int, int]] = set()
-        while not landed:
-            assert run.poll() is None, run.communicate()[0].decode()
-            assert time.monotonic() < deadline, "no unit landed within 300 s"
-            time.sleep(0.2)
-            try:
-                landed = completed_units(tmp_path / "store.zarr")
-            except Exception:  # the store is not made yet
-                landed = set()
         sent = time.monotonic()
         (os.killpg if to_group else os.kill)(run.pid, signum)
         output = run.communicate(timeout=60)[0].decode()
@@ -190,3 +199,24 @@ def test_finished_units_counts_only_a_store_of_this_config(
     other["depth"] = 6
     (tmp_path / "other.yaml").write_text(yaml.safe_dump(other))
     assert finished_units(load_config(tmp_path / "other.yaml", store=str(clean_store))) is None
+
+
+def test_a_killed_run_leaves_nothing_running_and_a_rerun_completes_it(
+    tmp_path: Path, clean_store: Path
+) -> None:
+    """SIGKILL cannot be caught: the temporary Prefect server dies with the command
+    (PR_SET_PDEATHSIG), the Dask workers with their parent; records never vouch for a unit
+    cut short, so the rerun recomputes exactly what is missing."""
+    config = _write_config(tmp_path / "sweep.yaml", tmp_path / "store.zarr")
+    run = _start_and_wait_for_a_unit(config, tmp_path / "store.zarr")
+    os.kill(run.pid, signal.SIGKILL)
+    run.communicate(timeout=60)
+    assert run.returncode == -signal.SIGKILL
+    _assert_nothing_left(run.pid, seconds=10)
+    recorded = completed_units(tmp_path / "store.zarr")
+    again = subprocess.run(
+        [COMMAND, "run", str(config)], capture_output=True, text=True, timeout=600
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert f"{len(recorded)} skipped, 0 failed" in again.stdout
+    _assert_same_numbers(tmp_path / "store.zarr", clean_store)
