@@ -8,19 +8,27 @@ worker. Measured here: raw Dask work costs 5-9 ms per unit.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
-from distributed import as_completed
-from prefect import flow, get_run_logger, task
+from distributed import Client, Future, as_completed
+from prefect import State, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed
 
 from flows.clusters import dask_client
+from pipeline.errors import EnergySweepError
 from pipeline.store import completed_units, verify_store
 from pipeline.sweep import SweepConfig, WorkUnit, compute_unit, create_sweep_store, load_config
 
-#: Times Dask re-runs a unit that raised before it is reported as failed.
+#: Times a unit that raised is submitted again before it is reported as failed (never for an
+#: :class:`~pipeline.errors.EnergySweepError`: bad input fails the same way every time).
 UNIT_RETRIES = 2
 
 #: ``progress(done, total)``: called with 0 when the units are submitted, then after each unit.
@@ -51,46 +59,68 @@ def compute_units(
     config: SweepConfig, units: dict[WorkUnit, int], progress: Progress | None = None
 ) -> dict[str, Any]:
     """Fan the units (with their hashes) out to the configured Dask cluster; collect statistics
-    and failures, reporting each finished unit to ``progress``."""
+    and failures, reporting each finished unit to ``progress``.
+
+    A unit that raises is submitted again up to :data:`UNIT_RETRIES` times, unless its error is
+    an :class:`~pipeline.errors.EnergySweepError` (bad input, a store that is not the run's: the
+    same again). If the flow is interrupted (Ctrl-C, SIGTERM turned into an exception), every
+    unit not yet finished is cancelled before the cluster closes; units already written keep
+    their records, and a unit cut short has no record.
+    """
     logger = get_run_logger()
     text = config.canonical_text()
     outcomes: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
     opened = time.perf_counter()
-    with dask_client(config.cluster) as client:
+    with _spawned_ignoring_sigint(dask_client(config.cluster)) as client:
         client.wait_for_workers(1, timeout=120)
         threads = sum(client.nthreads().values())
         started = time.perf_counter()
         logger.info("%d units on %d Dask threads (%s)", len(units), threads, client.dashboard_link)
-        futures = {}
-        for unit, unit_hash in units.items():
-            future = client.submit(
+
+        def submit(unit: WorkUnit, attempt: int) -> Future:
+            unit_hash = units[unit]
+            return client.submit(
                 compute_unit,
                 text,
                 config.store,
                 unit,
                 unit_hash,
-                key=f"unit-b{unit.bank}-c{unit.chunk}-{unit_hash:x}",
-                retries=UNIT_RETRIES,
+                key=f"unit-b{unit.bank}-c{unit.chunk}-{unit_hash:x}-a{attempt}",
                 pure=False,
             )
-            futures[future] = unit
+
+        futures = {submit(unit, 0): (unit, 0) for unit in units}
+        pending = as_completed(futures)
         finished = 0
         if progress is not None:
             progress(finished, len(units))
-        for future in as_completed(futures):
-            unit = futures[future]
-            if future.status == "finished":
-                outcomes.append(future.result())
-            else:
-                error = future.exception()
-                message = f"{type(error).__name__}: {error}".splitlines()[0]
-                failures.append({"bank": unit.bank, "chunk": unit.chunk, "error": message})
-                logger.error("unit bank=%d chunk=%d failed: %s", unit.bank, unit.chunk, message)
-            future.release()
-            finished += 1
-            if progress is not None:
-                progress(finished, len(units))
+        try:
+            for future in pending:
+                unit, attempt = futures.pop(future)
+                if future.status == "finished":
+                    outcomes.append(future.result())
+                else:
+                    error = future.exception()
+                    if attempt < UNIT_RETRIES and not isinstance(error, EnergySweepError):
+                        future.release()
+                        retry = submit(unit, attempt + 1)
+                        futures[retry] = (unit, attempt + 1)
+                        pending.add(retry)
+                        continue
+                    failures.append(_failure(unit, error, attempt + 1))
+                    logger.error("%s", _failure_line(failures[-1]))
+                future.release()
+                finished += 1
+                if progress is not None:
+                    progress(finished, len(units))
+        except BaseException:
+            if config.cluster.get("kind", "local") == "local":
+                # our own workers: their reports of the cancelled units are noise now
+                with contextlib.suppress(Exception):
+                    client.run(logging.disable, logging.CRITICAL)
+            client.cancel(list(futures), force=True)
+            raise
         wall = time.perf_counter() - started
     compute = sum(o["compute_seconds"] + o["write_seconds"] for o in outcomes)
     return {
@@ -106,6 +136,49 @@ def compute_units(
     }
 
 
+@contextmanager
+def _spawned_ignoring_sigint(context: AbstractContextManager[Client]) -> Iterator[Client]:
+    """Enter ``context`` (start the cluster) with SIGINT ignored, so that the worker processes it
+    spawns inherit that: a Ctrl-C at the terminal reaches the whole process group, and the
+    workers should leave it to this process (which cancels the units and closes the cluster)
+    rather than die printing tracebacks. A SIGINT sent while the cluster starts is lost."""
+    if threading.current_thread() is not threading.main_thread():
+        with context as client:
+            yield client
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        client = context.__enter__()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    with contextlib.ExitStack() as stack:
+        stack.push(context)
+        yield client
+
+
+def _failure(unit: WorkUnit, error: BaseException | None, attempts: int) -> dict[str, Any]:
+    """A failed unit as the summary lists it: bank, chunk, its rows of the signal axis
+    ``[start, stop)``, the first line of the error, and how many times it ran."""
+    message = f"{type(error).__name__}: {error}".splitlines()[0]
+    return {
+        "bank": unit.bank,
+        "chunk": unit.chunk,
+        "start": unit.start,
+        "stop": unit.stop,
+        "error": message,
+        "attempts": attempts,
+    }
+
+
+def _failure_line(failure: dict[str, Any]) -> str:
+    """One line naming a failed unit: bank, chunk, global signal rows, runs, error."""
+    return (
+        f"unit bank={failure['bank']} chunk={failure['chunk']} "
+        f"(signals {failure['start']}..{failure['stop'] - 1}) failed "
+        f"after {failure['attempts']} run(s): {failure['error']}"
+    )
+
+
 @flow(name="energy-sweep")
 def sweep(
     config_path: str,
@@ -115,12 +188,16 @@ def sweep(
     recompute: bool = False,
     overwrite: bool = False,
     progress: Progress | None = None,
-) -> dict[str, Any]:
+) -> dict[str, Any] | State:
     """Run a sweep: every (bank, signal chunk) unit of the config not yet in its store.
 
     Parameters are references, not data: the config file's path and overrides of its store,
     local worker count or scheduler address. Rerunning computes only the missing units.
     ``progress(done, total)`` hears of each finished unit (the command line draws a bar with it).
+
+    Returns the summary; if any unit failed, a ``Failed`` state holding it instead (the flow run
+    is Failed once every other unit has landed): call with ``return_state=True`` and read it
+    with ``state.result(raise_on_failure=False)``.
     """
     started = time.perf_counter()
     config = load_config(config_path, store=store, workers=workers, scheduler=scheduler)
@@ -136,11 +213,12 @@ def sweep(
         **stats,
         "flow_seconds": time.perf_counter() - started,
     }
-    get_run_logger().info(
-        "units: %d done, %d skipped, %d failed; store %s",
-        summary["done"],
-        summary["skipped"],
-        len(summary["failed"]),
-        summary["store"],
+    line = (
+        f"units: {summary['done']} done, {summary['skipped']} skipped, "
+        f"{len(summary['failed'])} failed; store {summary['store']}"
     )
+    get_run_logger().info("%s", line)
+    if summary["failed"]:
+        # the flow run is Failed; the summary is the state's data (no traceback to log)
+        return Failed(message=line, data=summary)
     return summary

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from pipeline.cascade import propagate
 from pipeline.store import clear_unit, completed_units
-from pipeline.sweep import bank_for, load_config
+from pipeline.sweep import bank_for, create_sweep_store, load_config
 
 pytestmark = pytest.mark.slow
 
@@ -201,34 +201,61 @@ def test_cli_run_then_show(tmp_path: Path, prefect_harness: None) -> None:
     assert "9" in shown.output
 
 
-def test_a_failing_unit_is_reported_and_the_others_land(
+def _failing_config(folder: Path, cluster: dict[str, Any]) -> Path:
+    """8 rows in 2 chunks of 4, one bank, its store made; the data chunk of unit (0, 1) is a
+    folder where its file should be: that unit's write fails (a StoreError) every time."""
+    spec = {
+        "name": "failing",
+        "length": 256,
+        "signals": [{"kind": "white_noise", "count": 8, "seed": 0}],
+        "banks": [{"family": "meyer"}],
+        "depth": 3,
+        "chunk": 4,
+        "store": str(folder / "store.zarr"),
+        "cluster": cluster,
+    }
+    (folder / "sweep.yaml").write_text(yaml.safe_dump(spec))
+    create_sweep_store(load_config(folder / "sweep.yaml"))
+    (folder / "store.zarr" / "propagated_energy" / "c" / "1" / "0" / "0").mkdir(parents=True)
+    return folder / "sweep.yaml"
+
+
+def test_a_failing_unit_fails_the_flow_run_is_not_retried_and_the_others_land(
     tmp_path: Path, prefect_harness: None, dask_cluster: Any
 ) -> None:
     from flows.sweep import sweep
 
-    rows = np.random.default_rng(0).standard_normal((8, 256))
-    rows[5, 10] = np.nan  # row 5 lies in the second chunk: its unit fails in propagate, retried
-    np.save(tmp_path / "rows.npy", rows)
-    spec = {
-        "name": "failing",
-        "length": 256,
-        "signals": [{"kind": "file", "path": str(tmp_path / "rows.npy")}],
-        "banks": [{"family": "meyer"}],
-        "depth": 3,
-        "chunk": 4,
-        "store": str(tmp_path / "store.zarr"),
-        "cluster": _on(dask_cluster),
-    }
-    (tmp_path / "sweep.yaml").write_text(yaml.safe_dump(spec))
-    summary = sweep(str(tmp_path / "sweep.yaml"))
+    config_path = _failing_config(tmp_path, _on(dask_cluster))
+    state = sweep(str(config_path), return_state=True)
+    assert state.is_failed()
+    assert "1 failed" in state.message
+    summary = state.result(raise_on_failure=False)
     assert summary["done"] == 1
-    assert [(f["bank"], f["chunk"]) for f in summary["failed"]] == [(0, 1)]
-    assert "InvalidSignalError: signals = " in summary["failed"][0]["error"]
-    assert "signal 1, t=10" in summary["failed"][0]["error"]  # row 5 is row 1 of its chunk
+    [failure] = summary["failed"]
+    assert (failure["bank"], failure["chunk"], failure["start"], failure["stop"]) == (0, 1, 4, 8)
+    assert failure["attempts"] == 1  # bad input: never retried
+    assert failure["error"].startswith("StoreError: unit (bank=0, chunk=1) of store ")
     assert completed_units(tmp_path / "store.zarr") == {(0, 0)}
     stored = xr.open_zarr(tmp_path / "store.zarr")  # still a valid store
     assert not np.any(np.isnan(stored.propagated_energy.isel(signal=slice(0, 4)).values))
     assert np.all(np.isnan(stored.propagated_energy.isel(signal=slice(4, 8)).values))
+
+
+def test_cli_a_failing_unit_exits_1_with_one_line_naming_its_rows(
+    tmp_path: Path, prefect_harness: None, dask_cluster: Any
+) -> None:
+    config_path = _failing_config(tmp_path, _on(dask_cluster))
+    result = CliRunner().invoke(app, ["run", str(config_path)])
+    assert result.exit_code == 1, result.output
+    assert "1 done, 0 skipped, 1 failed (of 2)" in result.output
+    lines = [line for line in result.output.splitlines() if line.strip().startswith("unit ")]
+    assert len(lines) == 1, result.output
+    assert (
+        lines[0]
+        .strip()
+        .startswith("unit bank=0 chunk=1 (signals 4..7) failed after 1 run(s): StoreError:")
+    )
+    assert "Traceback" not in result.output
 
 
 def test_the_fit_flow_writes_fits_that_open_results_merges(swept: dict) -> None:

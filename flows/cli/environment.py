@@ -1,10 +1,32 @@
-"""The process environment Prefect needs, set by the commands that run a flow, never at import."""
+"""The process environment Prefect needs, set by the commands that run a flow, never at import.
+
+- :func:`prefect_environment`: Prefect settings the commands default (analytics off, start-up
+  time), set for the block.
+- :func:`prefect_server`: the temporary Prefect API server of a command, when no
+  ``PREFECT_API_URL`` is configured. Prefect would start one itself (a ``uvicorn`` child in the
+  command's process group, stopped only by an ``atexit`` hook), which a Ctrl-C at the terminal
+  kills first, so that the interrupted flow then retries its API calls for minutes, and which
+  SIGTERM or SIGKILL of the command leaves running. Started here instead, it lives in its own
+  process group (a terminal's Ctrl-C does not reach it), is stopped by the block's ``finally``
+  after Prefect has flushed its logs and events, and on Linux dies with the command
+  (``PR_SET_PDEATHSIG``) even when the command is killed with SIGKILL.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 #: Prefect settings the commands default (a value already in the environment wins): no usage
 #: analytics from the temporary API server, and time for it to start on a loaded machine.
@@ -12,6 +34,9 @@ PREFECT_DEFAULTS: dict[str, str] = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
 }
+
+#: Seconds the temporary server gets to stop after SIGTERM before its group is killed.
+SERVER_STOP_SECONDS = 5.0
 
 
 @contextmanager
@@ -33,3 +58,123 @@ def prefect_environment() -> Iterator[None]:
     finally:
         for name in added:
             os.environ.pop(name, None)
+
+
+@contextmanager
+def prefect_server() -> Iterator[str | None]:
+    """A temporary Prefect API server for the block, unless ``PREFECT_API_URL`` is set.
+
+    Yields the API URL it set in ``PREFECT_API_URL`` (``None`` when one was configured, or when
+    Prefect was imported before: its settings are read at import, so the server it already
+    knows is used and left alone). Prefect must be imported inside the block (its settings are
+    read at import). On exit, however the block ends (an exception, a signal turned into one),
+    Prefect's log and event queues are flushed, then the server's process group gets SIGTERM and,
+    after :data:`SERVER_STOP_SECONDS`, SIGKILL; the environment is restored.
+    """
+    if os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules:
+        # configured, or Prefect already read its settings here (a test harness, say): its own
+        yield None
+        return
+    server = _start_server()
+    url = f"http://127.0.0.1:{server.port}/api"  # type: ignore[attr-defined]
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        _wait_healthy(server, url)
+        yield url
+    finally:
+        try:
+            _flush_prefect()
+        finally:
+            stop_process_group(server)
+            os.environ.pop("PREFECT_API_URL", None)
+
+
+def stop_process_group(
+    process: subprocess.Popen[bytes], grace: float = SERVER_STOP_SECONDS
+) -> None:
+    """SIGTERM to the process group led by ``process``, SIGKILL after ``grace`` seconds; reaped."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        pass
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # the leader's children too, if any are left
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=grace)
+
+
+def _start_server() -> subprocess.Popen[bytes]:
+    """``uvicorn`` serving Prefect's API on a free port of 127.0.0.1, as Prefect's own temporary
+    server does (``prefect.server.api.server.SubprocessASGIServer``), in its own process group."""
+    # found, not imported: importing prefect reads its settings, PREFECT_API_URL included
+    spec = importlib.util.find_spec("prefect")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("prefect is not installed")
+    port = _free_port()
+    app_dir = Path(spec.origin).parent.parent
+    command = [
+        sys.executable, "-m", "uvicorn", "--app-dir", str(app_dir), "--factory",
+        "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
+        "--log-level", "error", "--lifespan", "on",
+    ]  # fmt: skip
+    environment = {
+        **os.environ,
+        "PREFECT_UI_ENABLED": "0",
+        "PREFECT__SERVER_EPHEMERAL": "1",
+        "PREFECT__SERVER_FINAL": "1",
+    }
+    process = subprocess.Popen(
+        command, env=environment, stdin=subprocess.DEVNULL, preexec_fn=_detach_and_die_with_parent
+    )
+    process.port = port  # type: ignore[attr-defined]
+    return process
+
+
+def _detach_and_die_with_parent() -> None:
+    """In the server's process, before exec: its own process group (a terminal's Ctrl-C goes to
+    the command, which then stops the server in order); on Linux, SIGKILL when the command dies."""
+    os.setpgid(0, 0)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+
+
+def _free_port() -> int:
+    """A TCP port of 127.0.0.1 free at the time of asking."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_healthy(server: subprocess.Popen[bytes], url: str) -> None:
+    """Until ``url/health`` answers 200; ``RuntimeError`` if the server exits or does not answer
+    within ``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS``."""
+    limit = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180"))
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(
+                f"the temporary Prefect server exited with status {server.returncode} at start"
+            )
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the temporary Prefect server did not answer within {limit:.0f} s")
+
+
+def _flush_prefect(timeout: float = 5.0) -> None:
+    """Send what Prefect still queues (logs, events) while its server is up, if it was imported."""
+    if "prefect" not in sys.modules:
+        return
+    with contextlib.suppress(Exception):
+        from prefect._internal.concurrency.services import QueueService
+
+        QueueService.drain_all(timeout=timeout)

@@ -2,7 +2,11 @@
 
 Prefect and the flow modules are imported inside the commands, after the input has been
 validated and inside :func:`~flows.cli.environment.prefect_environment`, so that every other
-command starts without them and bad input is refused before anything starts.
+command starts without them and bad input is refused before anything starts. A ``run`` with
+nothing left to do says so from the store alone, without Prefect. Both commands start their own
+temporary Prefect server (:func:`~flows.cli.environment.prefect_server`) and stop in order on
+SIGINT or SIGTERM (:mod:`~flows.cli.interrupts`): one line, status 130 or 143, nothing left
+running.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import typer
 from rich.table import Table
 
 from ._app import app, console, errors, fail
-from .environment import prefect_environment
+from .environment import prefect_environment, prefect_server
 
 
 @app.command()
@@ -31,47 +35,120 @@ def run(
     recompute: Annotated[bool, typer.Option(help="Recompute every unit.")] = False,
     overwrite: Annotated[bool, typer.Option(help="Recreate the store from scratch.")] = False,
 ) -> None:
-    """Run a sweep: Prefect flow, units on Dask, energies into a Zarr store (resumable)."""
+    """Run a sweep: Prefect flow, units on Dask, energies into a Zarr store (resumable).
+
+    Exit status: 0 done (or nothing to do), 1 some units failed (one line each), 2 bad input,
+    130 / 143 interrupted by SIGINT (Ctrl-C) / SIGTERM (rerun the command to resume).
+    """
     from flows.clusters import cluster_spec
     from pipeline.errors import EnergySweepError
     from pipeline.sweep import load_config
 
+    from .interrupts import Interrupted, quiet_signal_crashes, reap_children, signals_interrupt
     from .progress import ProgressBar
+
+    def landed(interrupted: Interrupted) -> None:
+        done = finished_units(spec)
+        errors.print(
+            f"interrupted ({interrupted}): {len(done or ())} of {len(expected)} units landed in "
+            f"{spec.store}; rerun the same command to resume",
+            highlight=False,
+            soft_wrap=True,
+        )
 
     try:
         # validate everything, the cluster section included, before Prefect or Dask start
         spec = load_config(config, store=store, workers=workers, scheduler=scheduler)
         cluster_spec(spec.cluster)
-        with prefect_environment():
+        expected = unit_hashes(spec)
+        if not (recompute or overwrite):
+            done = finished_units(spec)
+            if done is not None and len(done) == len(expected):
+                console.print(
+                    f"nothing to do: {len(done)} of {len(expected)} units done in {spec.store}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+                return
+        with (
+            signals_interrupt(landed),
+            prefect_environment(),
+            prefect_server(),
+            ProgressBar("units", errors, transient=False) as advance,
+        ):
             from flows.sweep import sweep
 
-            with ProgressBar("units", errors, transient=False) as advance:
-                summary = sweep(
-                    str(config),
-                    store=store,
-                    workers=workers,
-                    scheduler=scheduler,
-                    recompute=recompute,
-                    overwrite=overwrite,
-                    progress=advance,
-                )
+            quiet_signal_crashes()
+            state = sweep(
+                str(config),
+                store=store,
+                workers=workers,
+                scheduler=scheduler,
+                recompute=recompute,
+                overwrite=overwrite,
+                progress=advance,
+                return_state=True,
+            )
+            summary = state.result(raise_on_failure=False)
     except EnergySweepError as error:
         fail(error)
+    except Interrupted as interrupted:
+        reap_children()
+        landed(interrupted)
+        raise typer.Exit(code=interrupted.exit_code) from None
+    if isinstance(summary, BaseException):  # the flow itself raised (not a unit)
+        raise summary
     efficiency = summary.get("efficiency")
     console.print(
         f"units: {summary['done']} done, {summary['skipped']} skipped, "
         f"{len(summary['failed'])} failed (of {summary['units']}); "
         f"wall {summary['flow_seconds']:.1f} s"
-        + (f", Dask threads busy {100 * efficiency:.0f}%" if efficiency else "")
+        + (f", Dask threads busy {100 * efficiency:.0f}%" if efficiency else ""),
+        highlight=False,
     )
     for failure in summary["failed"]:
-        errors.print(f"  unit bank={failure['bank']} chunk={failure['chunk']}: {failure['error']}")
+        errors.print(f"  {failure_line(failure)}", highlight=False, soft_wrap=True)
     console.print(
         f"results: {summary['store']}\n"
-        f"open with: python -c \"import xarray as xr; print(xr.open_zarr('{summary['store']}'))\""
+        f"open with: python -c \"import xarray as xr; print(xr.open_zarr('{summary['store']}'))\"",
+        highlight=False,
+        soft_wrap=True,
     )
     if summary["failed"]:
         raise typer.Exit(code=1)
+
+
+def unit_hashes(spec: Any) -> dict[tuple[int, int], int]:
+    """Every unit ``(bank, chunk)`` of a loaded sweep config with the hash its record must hold
+    (as the flow's ``plan_units`` computes them)."""
+    return {(unit.bank, unit.chunk): spec.unit_hash(unit) for unit in spec.work_units()}
+
+
+def finished_units(spec: Any) -> set[tuple[int, int]] | None:
+    """The units of ``spec`` recorded as done in its store under the config's hashes, or
+    ``None`` when there is no such store yet (absent, unreadable, or made for another config:
+    the flow then creates it or refuses in its own words). As the flow's ``plan_units`` counts
+    them: recorded under the config's hashes and not bad by :func:`pipeline.store.verify_store`.
+    Reads the store only: no Prefect."""
+    import zarr
+
+    from pipeline.store import completed_units, verify_store
+
+    try:
+        if zarr.open_group(spec.store, mode="r").attrs.get("computation_hash") != (
+            spec.computation_hash()
+        ):
+            return None
+        return completed_units(spec.store, unit_hashes(spec)) - verify_store(spec.store).bad
+    except Exception:
+        return None
+
+
+def failure_line(failure: dict[str, Any]) -> str:
+    """One line naming a failed unit: bank, chunk, its rows of the signal axis, the error."""
+    rows = f" (signals {failure['start']}..{failure['stop'] - 1})" if "start" in failure else ""
+    runs = f" after {failure['attempts']} run(s)" if "attempts" in failure else ""
+    return f"unit bank={failure['bank']} chunk={failure['chunk']}{rows} failed{runs}: {failure['error']}"
 
 
 @app.command()
@@ -90,14 +167,29 @@ def fit(
     from pipeline.errors import EnergySweepError
     from pipeline.store import describe
 
+    from .interrupts import Interrupted, quiet_signal_crashes, reap_children, signals_interrupt
+
+    def stopped(interrupted: Interrupted) -> None:
+        errors.print(
+            f"interrupted ({interrupted}): the fits of {store} may be missing or partial; "
+            "rerun the same command to write them",
+            highlight=False,
+            soft_wrap=True,
+        )
+
     try:
         describe(store)  # one of our stores, before starting Prefect
-        with prefect_environment():
+        with signals_interrupt(stopped), prefect_environment(), prefect_server():
             from flows.aggregate import aggregate
 
+            quiet_signal_crashes()
             rows = aggregate(str(store), replicates=replicates, seed=seed, scheduler=scheduler)
     except EnergySweepError as error:
         fail(error)
+    except Interrupted as interrupted:
+        reap_children()
+        stopped(interrupted)
+        raise typer.Exit(code=interrupted.exit_code) from None
     console.print(fits_table(store, rows))
     unexplained = sum(row["unexplained"] for row in rows)
     if unexplained:
