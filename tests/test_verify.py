@@ -281,3 +281,23 @@ def test_loading_a_corrupted_chunk_fails_in_one_line_naming_the_unit(
     assert "crc32c checksum" in message
     # what does not touch the bad chunk still reads
     assert results.propagated_energy.isel(bank=2).load().notnull().all()
+
+
+def test_fit_refuses_bad_units_and_warns_on_an_incomplete_store(
+    copy: tuple[SweepConfig, Path], prefect_harness: None
+) -> None:
+    """Issue 12, defect 8: fit says what it fits. Bad units: refused before Prefect starts, one
+    line naming the first bad unit. Incomplete: fitted, with one warning line counting units."""
+    _config, store = copy
+    records = zarr.open_array(store=os.fspath(store), path="units/unit_hash", mode="r+")
+    records[3, 0] = 0  # one unit not done: incomplete, not bad
+    result = runner.invoke(app, ["fit", str(store), "--replicates", "20"])
+    assert result.exit_code == 0, result.output
+    assert "holds 17 of 18 units: the fits cover only those" in result.output
+    assert "pooled_exp_rate" in open_results(store).data_vars
+
+    delete_chunk(store)  # unit (2, 1) recorded over a missing chunk: bad
+    result = runner.invoke(app, ["fit", str(store)])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "1 bad unit(s), first unit (bank=2, chunk=1)" in lines[0]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ._app import app, console, errors, fail
@@ -163,9 +164,12 @@ def fit(
         typer.Option(help="Address of a running Dask scheduler (default: threads here)."),
     ] = None,
 ) -> None:
-    """Fit decay per curve and pooled per bank, check the paper's bounds; write the fits group."""
+    """Fit decay per curve and pooled per bank, check the paper's bounds; write the fits group.
+
+    The store is verified first (``energy-sweep verify``): bad units are refused, an incomplete
+    store is fitted with a warning saying how many units the fits cover.
+    """
     from pipeline.errors import EnergySweepError
-    from pipeline.store import describe
 
     from .interrupts import Interrupted, quiet_signal_crashes, reap_children, signals_interrupt
 
@@ -178,7 +182,7 @@ def fit(
         )
 
     try:
-        describe(store)  # one of our stores, before starting Prefect
+        check_fittable(store)  # one of our stores, sound, before starting Prefect
         with signals_interrupt(stopped), prefect_environment(), prefect_server():
             from flows.aggregate import aggregate
 
@@ -197,6 +201,31 @@ def fit(
             f"[red]{unexplained} curves exceed a bound on banks that meet its hypotheses[/red]"
         )
     console.print(f"open with: pipeline.store.open_results('{store}')")
+
+
+def check_fittable(store: Path) -> None:
+    """Refuse a store with bad or no completed units; warn (one line) on an incomplete one."""
+    from pipeline.errors import StoreError
+    from pipeline.store import verify_store
+
+    report = verify_store(store)
+    if report.bad_units:
+        raise StoreError(
+            f"store {store} has {len(report.bad_units)} bad unit(s), first "
+            f"{report.bad_units[0].line()}; `energy-sweep verify {store}` lists them and rerunning "
+            "the sweep recomputes them"
+        )
+    if report.units_recorded == 0:
+        raise StoreError(f"store {store} has no completed unit yet: nothing to fit")
+    for problem in report.problems:
+        errors.print(f"[yellow]warning:[/yellow] {escape(problem)}", soft_wrap=True)
+    if report.units_recorded < report.units_total:
+        errors.print(
+            f"[yellow]warning:[/yellow] {store} holds {report.units_recorded} of "
+            f"{report.units_total} units: the fits cover only those (rerun the sweep to complete "
+            "it, then fit again)",
+            soft_wrap=True,
+        )
 
 
 def fits_table(store: Path, rows: list[dict[str, Any]]) -> Table:
