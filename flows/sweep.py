@@ -24,7 +24,7 @@ from prefect.states import Failed
 
 from flows.clusters import dask_client
 from pipeline.errors import EnergySweepError
-from pipeline.store import completed_units, verify_store
+from pipeline.store import sound_units
 from pipeline.sweep import SweepConfig, WorkUnit, compute_unit, create_sweep_store, load_config
 
 #: Times a unit that raised is submitted again before it is reported as failed (never for an
@@ -49,7 +49,7 @@ def plan_units(config: SweepConfig, recompute: bool = False) -> tuple[dict[WorkU
     expected = {(unit.bank, unit.chunk): value for unit, value in hashes.items()}
     done: set[tuple[int, int]] = set()
     if not recompute:
-        done = completed_units(config.store, expected) - verify_store(config.store).bad
+        done = sound_units(config.store, expected)
     pending = {unit: value for unit, value in hashes.items() if (unit.bank, unit.chunk) not in done}
     return pending, len(done)
 

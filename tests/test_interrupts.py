@@ -187,18 +187,19 @@ def test_finished_units_counts_only_a_store_of_this_config(
     tmp_path: Path, clean_store: Path
 ) -> None:
     """The no-op check: no store, or a store of another config, is never 'all done'."""
-    from flows.cli.running import finished_units
+    from flows.cli.running import finished_units, unit_hashes
+
+    def finished(spec):
+        return finished_units(spec, unit_hashes(spec))
 
     config = _write_config(tmp_path / "sweep.yaml", tmp_path / "absent.zarr")
 
-    assert finished_units(load_config(config)) is None
-    assert finished_units(load_config(config, store=str(clean_store))) == completed_units(
-        clean_store
-    )
+    assert finished(load_config(config)) is None
+    assert finished(load_config(config, store=str(clean_store))) == completed_units(clean_store)
     other = yaml.safe_load(config.read_text())
     other["depth"] = 6
     (tmp_path / "other.yaml").write_text(yaml.safe_dump(other))
-    assert finished_units(load_config(tmp_path / "other.yaml", store=str(clean_store))) is None
+    assert finished(load_config(tmp_path / "other.yaml", store=str(clean_store))) is None
 
 
 def test_a_killed_run_leaves_nothing_running_and_a_rerun_completes_it(

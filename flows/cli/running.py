@@ -12,6 +12,7 @@ running.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -49,7 +50,7 @@ def run(
     from .progress import ProgressBar
 
     def landed(interrupted: Interrupted) -> None:
-        done = finished_units(spec)
+        done = finished_units(spec, expected, verify=False)
         errors.print(
             f"interrupted ({interrupted}): {len(done or ())} of {len(expected)} units landed in "
             f"{spec.store}; rerun the same command to resume",
@@ -63,7 +64,7 @@ def run(
         cluster_spec(spec.cluster)
         expected = unit_hashes(spec)
         if not (recompute or overwrite):
-            done = finished_units(spec)
+            done = finished_units(spec, expected)
             if done is not None and len(done) == len(expected):
                 console.print(
                     f"nothing to do: {len(done)} of {len(expected)} units done in {spec.store}",
@@ -125,22 +126,28 @@ def unit_hashes(spec: Any) -> dict[tuple[int, int], int]:
     return {(unit.bank, unit.chunk): spec.unit_hash(unit) for unit in spec.work_units()}
 
 
-def finished_units(spec: Any) -> set[tuple[int, int]] | None:
-    """The units of ``spec`` recorded as done in its store under the config's hashes, or
-    ``None`` when there is no such store yet (absent, unreadable, or made for another config:
-    the flow then creates it or refuses in its own words). As the flow's ``plan_units`` counts
-    them: recorded under the config's hashes and not bad by :func:`pipeline.store.verify_store`.
-    Reads the store only: no Prefect."""
+def finished_units(
+    spec: Any, expected: Mapping[tuple[int, int], int], *, verify: bool = True
+) -> set[tuple[int, int]] | None:
+    """The units of ``spec`` done in its store, or ``None`` when there is no such store yet
+    (absent, unreadable, or made for another config: the flow then creates it or refuses in its
+    own words). Done: recorded under their ``expected`` hash and, with ``verify``, not bad by
+    :func:`pipeline.store.verify_store`, as the flow's ``plan_units`` counts them. The store is
+    verified only when every unit is recorded: only then could the run be a no-op, and otherwise
+    the flow verifies it anyway. Reads the store only: no Prefect."""
     import zarr
 
-    from pipeline.store import completed_units, verify_store
+    from pipeline.store import completed_units, sound_units
 
     try:
         if zarr.open_group(spec.store, mode="r").attrs.get("computation_hash") != (
             spec.computation_hash()
         ):
             return None
-        return completed_units(spec.store, unit_hashes(spec)) - verify_store(spec.store).bad
+        recorded = completed_units(spec.store, expected)
+        if not verify or len(recorded) < len(expected):
+            return recorded
+        return sound_units(spec.store, expected)
     except Exception:
         return None
 

@@ -64,7 +64,7 @@ from .layout import (
 from .reading import SELECTABLE_COORDS, describe, open_results
 from .schema import create_store
 from .units import clear_unit, completed_units, write_unit
-from .verify import BadUnit, VerifyReport, verify_store
+from .verify import BadUnit, VerifyReport, sound_units, verify_store
 
 __all__ = [
     "COUNT_VARIABLES",
@@ -93,6 +93,7 @@ __all__ = [
     "describe",
     "open_fits",
     "open_results",
+    "sound_units",
     "verify_store",
     "write_fits",
     "write_unit",

@@ -24,7 +24,7 @@ sweep's planning treats bad units as not done, so ``run`` recomputes them.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +46,7 @@ from .layout import (
     open_dataset,
     read_layout,
 )
+from .units import completed_units
 
 #: Relative tolerance of the energy identity by the sweep's ``dtype`` attribute.
 IDENTITY_RTOL = {"float64": 1e-9, "float32": 1e-5}
@@ -335,3 +336,9 @@ def _check_values(
         off = _relative_error(w[:, 0], arrays["input_energy"])
         if off.max(initial=0.0) > rtol:
             flag(unit, f"W_0 differs from input_energy by {off.max():.2e} (relative)")
+
+
+def sound_units(path: StorePath, expected: Mapping[tuple[int, int], int]) -> set[tuple[int, int]]:
+    """The units ``(bank, chunk)`` that need no recomputing: recorded under their ``expected``
+    hash (:func:`~pipeline.store.completed_units`) and not bad by :func:`verify_store`."""
+    return completed_units(path, expected) - verify_store(path).bad
