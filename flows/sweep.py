@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
+import zarr
 from distributed import Client, Future, as_completed
 from prefect import State, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -24,7 +25,7 @@ from prefect.states import Failed
 
 from flows.clusters import dask_client
 from pipeline.errors import EnergySweepError
-from pipeline.store import sound_units
+from pipeline.store import sound_units, store_id, store_lock
 from pipeline.sweep import SweepConfig, WorkUnit, compute_unit, create_sweep_store, load_config
 
 #: Times a unit that raised is submitted again before it is reported as failed (never for an
@@ -37,8 +38,35 @@ Progress = Callable[[int, int], None]
 
 @task(name="prepare-store", cache_policy=NO_CACHE)
 def prepare_store(config: SweepConfig, overwrite: bool = False) -> str:
-    """Create the store's whole schema once (or check that an existing one matches)."""
-    return create_sweep_store(config, overwrite=overwrite)
+    """Create the store's whole schema once, check that an existing one matches, or grow it
+    (new signals, banks or layers: logged)."""
+    before = len(_provenance(config.store))
+    create_sweep_store(config, overwrite=overwrite)
+    entries = _provenance(config.store)
+    if len(entries) > before and entries[-1].get("action") == "grown":
+        added = entries[-1]
+        try:
+            logger = get_run_logger()
+        except Exception:  # called outside a flow run (its plain function)
+            logger = logging.getLogger(__name__)
+        logger.info(
+            "store grown: signals %s..%s, banks %s..%s, layers %s..%s added",
+            added["signals"][0],
+            added["signals"][1] - 1,
+            added["banks"][0],
+            added["banks"][1] - 1,
+            added["layers"][0],
+            added["layers"][1] - 1,
+        )
+    return config.store
+
+
+def _provenance(path: str) -> list[dict[str, Any]]:
+    """The store's provenance entries ([] if there is no store yet)."""
+    try:
+        return list(zarr.open_group(path, mode="r").attrs.get("provenance") or [])
+    except Exception:
+        return []
 
 
 @task(name="plan-units", cache_policy=NO_CACHE)
@@ -69,6 +97,7 @@ def compute_units(
     """
     logger = get_run_logger()
     text = config.canonical_text()
+    identity = store_id(config.store)  # every unit writes only into this store
     outcomes: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
     opened = time.perf_counter()
@@ -86,6 +115,7 @@ def compute_units(
                 config.store,
                 unit,
                 unit_hash,
+                identity,
                 key=f"unit-b{unit.bank}-c{unit.chunk}-{unit_hash:x}-a{attempt}",
                 pure=False,
             )
@@ -201,11 +231,17 @@ def sweep(
     """
     started = time.perf_counter()
     config = load_config(config_path, store=store, workers=workers, scheduler=scheduler)
-    prepare_store(config, overwrite=overwrite)
-    pending, already = plan_units(config, recompute=recompute)
-    stats: dict[str, Any] = {"done": 0, "failed": [], "unit_seconds": 0.0, "efficiency": None}
-    if pending:
-        stats = compute_units(config, pending, progress=progress)
+    logger = get_run_logger()
+    # one run per store: refused at once, naming the holder, if another run holds it (the
+    # command line took it already: re-entered)
+    with store_lock(config.store) as lock:
+        if lock.note:
+            logger.warning("%s", lock.note)
+        prepare_store(config, overwrite=overwrite)
+        pending, already = plan_units(config, recompute=recompute)
+        stats: dict[str, Any] = {"done": 0, "failed": [], "unit_seconds": 0.0, "efficiency": None}
+        if pending:
+            stats = compute_units(config, pending, progress=progress)
     summary = {
         "store": config.store,
         "units": len(config.work_units()),
@@ -217,7 +253,7 @@ def sweep(
         f"units: {summary['done']} done, {summary['skipped']} skipped, "
         f"{len(summary['failed'])} failed; store {summary['store']}"
     )
-    get_run_logger().info("%s", line)
+    logger.info("%s", line)
     if summary["failed"]:
         # the flow run is Failed; the summary is the state's data (no traceback to log)
         return Failed(message=line, data=summary)

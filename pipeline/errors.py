@@ -77,6 +77,10 @@ class StoreMismatchError(StoreError):
     """An existing store was made with other settings than the ones asked for."""
 
 
+class StoreLockedError(StoreError):
+    """Another run holds the store's lock (the message names its host, pid, start and command)."""
+
+
 class ClusterUnavailableError(EnergySweepError):
     """The configured cluster cannot be started or reached from here."""
 

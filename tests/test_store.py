@@ -154,7 +154,11 @@ def test_create_round_trip(tmp_path: Path) -> None:
         "paths": np.int64,
         "input_energy": np.float64,
     }
-    assert stored.attrs == ATTRS
+    assert {key: stored.attrs[key] for key in ATTRS} == ATTRS
+    assert set(stored.attrs) == {*ATTRS, "store_id", "provenance"}
+    [created] = stored.attrs["provenance"]
+    assert created["action"] == "created" and created["computation_hash"] == "c0ffee"
+    assert (created["signals"], created["banks"], created["layers"]) == ([0, 10], [0, 3], [0, 4])
 
     shape = (N_SIGNALS, N_BANKS, DEPTH + 1)
     dims = ("signal", "bank", "layer")
@@ -173,7 +177,7 @@ def test_create_round_trip(tmp_path: Path) -> None:
             **{name: ("bank", np.asarray(v)) for name, v in BANK_COORDS.items()},
             **{name: ("signal", np.asarray(v)) for name, v in SIGNAL_COORDS.items()},
         },
-        attrs=ATTRS,
+        attrs=dict(stored.attrs),
     )
     for name, attrs in VARIABLE_ATTRS.items():
         expected[name].attrs.update(attrs)
@@ -453,16 +457,7 @@ def test_create_on_compatible_store_resumes(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"depth": 4}, r"depth=3 \(asked 4\)"),
         ({"chunk": 5}, r"chunk=4 \(asked 5\)"),
-        (
-            {
-                "n_signals": 12,
-                "signal_coords": {k: np.resize(v, 12) for k, v in SIGNAL_COORDS.items()},
-            },
-            r"n_signals=10 \(asked 12\)",
-        ),
-        ({"attrs": {**ATTRS, "computation_hash": "beef"}}, "computation_hash='c0ffee'"),
         (
             {"bank_coords": {**BANK_COORDS, "family": np.array(["meyer", "meyer", "morlet"])}},
             "bank coordinate 'family' differs .first at bank 1: 'gabor' vs asked 'meyer'",
@@ -473,7 +468,7 @@ def test_create_on_compatible_store_resumes(tmp_path: Path) -> None:
         ),
         (
             {"bank_coords": {**BANK_COORDS, "sigma": np.ones(N_BANKS)}},
-            r"bank coordinates \[.*\] \(asked \[.*'sigma'",
+            "bank coordinate 'sigma' is new but set on the store's banks .first at bank 0",
         ),
         (
             {"signal_coords": {**SIGNAL_COORDS, "seed": np.arange(N_SIGNALS)}},
@@ -481,8 +476,9 @@ def test_create_on_compatible_store_resumes(tmp_path: Path) -> None:
         ),
         (
             {"bank_coords": {k: v[:2] for k, v in BANK_COORDS.items()}},
-            r"n_banks=3 \(asked 2\)",
+            r"n_banks=3 \(asked 2\): a store never shrinks",
         ),
+        ({"depth": 2}, r"depth=3 \(asked 2\): a store never shrinks"),
     ],
 )
 def test_incompatible_store_refused_untouched(
@@ -492,12 +488,71 @@ def test_incompatible_store_refused_untouched(
     write(path, bank=0, chunk_index=0)
     before = file_bytes(path)
     with pytest.raises(StoreMismatchError, match=message) as caught:
-        make_store(path, **changes)
+        make_store(path, **changes, attrs={**ATTRS, "computation_hash": "beef"})
     text = str(caught.value)
     assert "\n" not in text
-    assert text.startswith(f"store {path} was made with other settings")
+    assert text.startswith(f"store {path} cannot grow into this sweep")
     assert text.endswith("use a new --store or --overwrite")
     assert file_bytes(path) == before
+
+
+def test_a_store_of_the_same_computation_with_other_coordinates_is_refused(
+    tmp_path: Path,
+) -> None:
+    path = make_store(tmp_path / "sweep.zarr")
+    with pytest.raises(StoreMismatchError, match="was made with other settings: signal coord"):
+        make_store(path, signal_coords={**SIGNAL_COORDS, "seed": np.arange(N_SIGNALS)})
+
+
+@pytest.mark.parametrize(
+    ("changes", "added", "kept"),
+    [
+        ({"depth": 4}, {"signals": [10, 10], "banks": [3, 3], "layers": [4, 5]}, set()),
+        (
+            {
+                "n_signals": 12,
+                "signal_coords": {k: np.resize(v, 12) for k, v in SIGNAL_COORDS.items()},
+            },
+            {"signals": [10, 12], "banks": [3, 3], "layers": [4, 4]},
+            {(0, 0)},  # chunk 2 was short ([8, 10)) and is now [8, 12): its units rerun
+        ),
+        (
+            {"bank_coords": {k: [*v, v[0]] for k, v in BANK_COORDS.items()}},
+            {"signals": [10, 10], "banks": [3, 4], "layers": [4, 4]},
+            {(0, 0), (1, 2)},
+        ),
+        ({}, {"signals": [10, 10], "banks": [3, 3], "layers": [4, 4]}, {(0, 0), (1, 2)}),
+    ],
+    ids=["deeper", "more signals", "more banks", "same schema"],
+)
+def test_another_computation_that_extends_the_store_grows_it(
+    tmp_path: Path, changes: dict[str, Any], added: dict[str, list[int]], kept: set
+) -> None:
+    path = make_store(tmp_path / "sweep.zarr")
+    write(path, bank=0, chunk_index=0)
+    write(path, bank=1, chunk_index=2)
+    identity = load(path).attrs["store_id"]
+    make_store(path, **changes, attrs={**ATTRS, "computation_hash": "beef"})
+    stored = load(path)
+    assert stored.attrs["computation_hash"] == "beef"
+    assert stored.attrs["store_id"] == identity
+    assert stored.attrs["provenance"][-1] == {
+        **stored.attrs["provenance"][-1],
+        "action": "grown",
+        "computation_hash": "beef",
+        **added,
+    }
+    assert completed_units(path) == kept
+    assert {name: stored.sizes[dim] for name, dim in (("s", "signal"), ("b", "bank"))} == {
+        "s": changes.get("n_signals", N_SIGNALS),
+        "b": len(changes.get("bank_coords", BANK_COORDS)["family"]),
+    }
+    for bank, chunk in kept:
+        start, stop = chunk_range(chunk)
+        np.testing.assert_array_equal(
+            stored.propagated_energy.values[start:stop, bank],
+            unit_result(bank, chunk).propagated_energy.values + 0.0,
+        )
 
 
 def test_overwrite_recreates(tmp_path: Path) -> None:
@@ -509,7 +564,11 @@ def test_overwrite_recreates(tmp_path: Path) -> None:
     assert stored.sizes["layer"] == 6
     assert np.isnan(stored.propagated_energy.values).all()
     assert completed_units(path) == set()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["sweep.zarr"]  # no staging left
+    # no staging left (the lock file stays beside the store)
+    assert sorted(p.name for p in tmp_path.iterdir()) in (
+        ["sweep.zarr"],
+        ["sweep.zarr", "sweep.zarr.lock"],
+    )
 
 
 def test_overwrite_refuses_a_directory_that_is_not_a_store(tmp_path: Path) -> None:
@@ -630,7 +689,9 @@ def test_create_refuses_bad_arguments(
 def test_failed_creation_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="cannot create store"):
         make_store(tmp_path / "sweep.zarr", attrs={**ATTRS, "bad": object()})
-    assert list(tmp_path.iterdir()) == []
+    # nothing but the (empty, released) lock file beside where the store would be
+    assert [p.name for p in tmp_path.iterdir()] == ["sweep.zarr.lock"]
+    assert (tmp_path / "sweep.zarr.lock").stat().st_size == 0
 
 
 def test_losing_a_creation_race_keeps_the_winner(tmp_path: Path) -> None:

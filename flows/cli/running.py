@@ -44,6 +44,7 @@ def run(
     """
     from flows.clusters import cluster_spec
     from pipeline.errors import EnergySweepError
+    from pipeline.store import store_lock
     from pipeline.sweep import load_config
 
     from .interrupts import Interrupted, quiet_signal_crashes, reap_children, signals_interrupt
@@ -74,12 +75,15 @@ def run(
                 return
         with (
             signals_interrupt(landed),
+            store_lock(spec.store) as lock,  # one run per store, refused before Prefect starts
             prefect_environment(),
             prefect_server(),
             ProgressBar("units", errors, transient=False) as advance,
         ):
             from flows.sweep import sweep
 
+            if lock.note:
+                errors.print(f"note: {lock.note}", highlight=False, soft_wrap=True)
             quiet_signal_crashes()
             state = sweep(
                 str(config),

@@ -18,6 +18,10 @@ One Zarr (format 3) store per sweep, opened by users with ``xarray.open_zarr(pat
 - a sub-group ``units`` with the completion records ``unit_hash`` (int64, ``(bank,
   signal_chunk)``, chunks ``(1, 1)``): 0 until the unit's data is written, then the unit's hash;
   and ``data_digest`` (uint64, same dims): the digest of the unit's data as written;
+- in ``units`` also ``rows_digest`` (int64, ``(signal_chunk,)``): a digest of each chunk's
+  signal rows as the config gave them (a store grows only if they are unchanged);
+- attributes ``store_id`` (a uuid made at creation, checked by every unit's write) and
+  ``provenance`` (the runs that created and grew the store, with what each added);
 - a sub-group ``fits`` with the decay fits, once ``energy-sweep fit`` has run.
 
 Writes are two-phase: :func:`create_store` writes the whole schema once, then every unit fills
@@ -28,7 +32,11 @@ that knows the Zarr layout, regions and records. One module per job:
   from a store's metadata, access to its root group and records;
 - :mod:`~pipeline.store.coordinates`: the caller's coordinates and radii, checked, normalised
   and compared with a store's;
-- :mod:`~pipeline.store.schema`: :func:`create_store` (phase 1, resume or mismatch);
+- :mod:`~pipeline.store.schema`: :func:`create_store` (phase 1, resume, growth or mismatch);
+- :mod:`~pipeline.store.growth`: stores that grow with their sweep (new signals, banks,
+  layers), existing units kept;
+- :mod:`~pipeline.store.lock`: :func:`store_lock`, one run at a time per store, naming the
+  holder;
 - :mod:`~pipeline.store.units`: :func:`write_unit`, :func:`completed_units`,
   :func:`clear_unit` (phase 2 and the completion records);
 - :mod:`~pipeline.store.reading`: :func:`open_results`, :func:`describe`;
@@ -43,7 +51,7 @@ Every array's chunks end in a crc32c checksum, so a changed byte fails its read.
 Nothing here imports Prefect or the sweep.
 """
 
-from ..errors import StoreError, StoreMismatchError
+from ..errors import StoreError, StoreLockedError, StoreMismatchError
 from .fits import FITS_GROUP, open_fits, write_fits
 from .layout import (
     COUNT_VARIABLES,
@@ -61,8 +69,9 @@ from .layout import (
     UNITS_GROUP,
     StorePath,
 )
-from .reading import SELECTABLE_COORDS, describe, open_results
-from .schema import create_store
+from .lock import StoreLock, holder_of, store_lock
+from .reading import SELECTABLE_COORDS, describe, open_results, store_id
+from .schema import StoreChange, create_store
 from .units import clear_unit, completed_units, write_unit
 from .verify import BadUnit, VerifyReport, sound_units, verify_store
 
@@ -83,7 +92,10 @@ __all__ = [
     "SPECTRUM_VARIABLE",
     "UNITS_GROUP",
     "BadUnit",
+    "StoreChange",
     "StoreError",
+    "StoreLock",
+    "StoreLockedError",
     "StoreMismatchError",
     "StorePath",
     "VerifyReport",
@@ -91,9 +103,12 @@ __all__ = [
     "completed_units",
     "create_store",
     "describe",
+    "holder_of",
     "open_fits",
     "open_results",
     "sound_units",
+    "store_id",
+    "store_lock",
     "verify_store",
     "write_fits",
     "write_unit",

@@ -98,19 +98,37 @@ def frequency_radii(values: Any) -> np.ndarray:
     return radii
 
 
-def coordinate_differences(stored: xr.Dataset, dim: str, asked: dict[str, np.ndarray]) -> list[str]:
+def coordinate_differences(
+    stored: xr.Dataset, dim: str, asked: dict[str, np.ndarray], *, prefix: bool = False
+) -> list[str]:
     """What differs between a store's coordinates on ``dim`` and the asked ones, in words.
 
     The dimension's own index (``0..n-1`` unless asked otherwise) is compared too; an empty
     list means they are the same (NaN equals NaN, integers compare exactly).
+
+    With ``prefix``, the asked coordinates may be longer than the store's (a store that grows
+    along ``dim``): only their first ``stored.sizes[dim]`` values are compared, and an asked
+    name the store lacks is a new coordinate if its first values are all absent (NaN or
+    ``""``: a parameter of new rows or banks only).
     """
-    asked = {dim: np.arange(stored.sizes[dim]), **asked}
+    size = stored.sizes[dim]
+    asked = {dim: np.arange(len(next(iter(asked.values()))) if asked else size), **asked}
     names = {name for name, coord in stored.coords.items() if coord.dims == (dim,)}
-    if names != set(asked):
+    if (not names <= set(asked)) if prefix else names != set(asked):
         return [f"{dim} coordinates {sorted(names)} (asked {sorted(asked)})"]
     differences = []
+    for name in sorted(set(asked) - names) if prefix else ():
+        values = asked[name][:size]
+        absent = values == "" if values.dtype.kind == "O" else np.isnan(values.astype(float))
+        if not np.all(absent):
+            differences.append(
+                f"{dim} coordinate {name!r} is new but set on the store's {dim}s "
+                f"(first at {dim} {int(np.flatnonzero(~absent)[0])})"
+            )
     for name in sorted(names):
         have, want = normalized(stored[name].values), asked[name]
+        if prefix:
+            want = want[:size]
         unequal = _unequal(have, want)
         if unequal is None:
             differences.append(

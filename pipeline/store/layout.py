@@ -60,6 +60,10 @@ RECORD_PATH = f"{UNITS_GROUP}/{RECORD_ARRAY}"
 RECORD_DIMS = ("bank", "signal_chunk")
 DIGEST_ARRAY = "data_digest"
 DIGEST_PATH = f"{UNITS_GROUP}/{DIGEST_ARRAY}"
+#: Digest of each signal chunk's rows (their sources and file contents) as the config gave them:
+#: a store grows only if the rows it holds are unchanged (:mod:`pipeline.store.growth`).
+ROWS_DIGEST_ARRAY = "rows_digest"
+ROWS_DIGEST_PATH = f"{UNITS_GROUP}/{ROWS_DIGEST_ARRAY}"
 #: Byte codecs of every array of the store: Zarr's default compressor, then a crc32c checksum of
 #: the compressed chunk (Zarr v3 ``crc32c`` codec), verified on every read.
 COMPRESSORS = (ZstdCodec(), Crc32cCodec())
@@ -101,6 +105,17 @@ def _expected_dims(name: str) -> tuple[str, ...]:
     if name in SIGNAL_VARIABLES:
         return ("signal",)
     return RECORD_DIMS
+
+
+def chunk_coords(name: str, chunk: int, bank: int | None) -> tuple[int, ...]:
+    """Chunk grid coordinates of signal chunk ``chunk`` (and bank ``bank``) in variable
+    ``name``: ``(chunk, bank, 0)`` for layer variables, ``(chunk, 0)`` for ``radial_power``,
+    ``(chunk,)`` for ``input_energy``."""
+    if name in LAYER_VARIABLES:
+        return (chunk, int(bank or 0), 0)
+    if name == SPECTRUM_VARIABLE:
+        return (chunk, 0)
+    return (chunk,)
 
 
 def read_layout(path: StorePath) -> Layout:

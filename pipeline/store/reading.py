@@ -145,6 +145,15 @@ def _checked(dataset: xr.Dataset, path: StorePath, layout: Layout) -> xr.Dataset
     return dataset.assign(checked)
 
 
+def store_id(path: StorePath) -> str | None:
+    """The ``store_id`` attribute of the store at ``path`` (None for a store made before ids)."""
+    try:
+        value = zarr.open_group(os.fspath(path), mode="r").attrs.get("store_id")
+    except Exception as error:
+        raise StoreError(f"cannot read store {path}: {one_line(error)}") from error
+    return str(value) if value is not None else None
+
+
 def describe(path: StorePath) -> dict[str, Any]:
     """Summary of a store, as ``energy-sweep show`` prints it.
 

@@ -7,16 +7,21 @@ their own regions (:mod:`pipeline.store.units`) and never touch metadata.
 
 The store is built in a hidden sibling directory and renamed into place, so a crash never leaves
 a half-made store. A store already at the path is kept if its schema matches the request
-(resume) and refused otherwise, with every difference named.
+(resume), grown if the request extends it (:mod:`pipeline.store.growth`), and refused
+otherwise, with every difference named. Every store carries a ``store_id`` (a uuid made at
+creation) that each unit's write checks (:func:`pipeline.store.write_unit`), and a
+``provenance`` attribute listing the runs that created and grew it.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +34,7 @@ from ..errors import StoreError, StoreMismatchError
 from ..validation import check_integer
 from ._util import is_empty_dir, one_line
 from .coordinates import coordinate_differences, coordinate_table, frequency_radii
+from .growth import carry_units, plan_growth
 from .layout import (
     COMPRESSORS,
     COUNT_VARIABLES,
@@ -38,6 +44,7 @@ from .layout import (
     LAYER_VARIABLES,
     RECORD_ARRAY,
     RECORD_DIMS,
+    ROWS_DIGEST_ARRAY,
     SIGNAL_VARIABLES,
     SPECTRUM_DIMS,
     SPECTRUM_VARIABLE,
@@ -47,8 +54,22 @@ from .layout import (
     open_dataset,
     read_layout,
 )
+from .lock import store_lock
 
 _RECOVERY = "use a new --store or --overwrite"
+
+
+@dataclass(frozen=True)
+class StoreChange:
+    """What :func:`create_store` did: ``action`` is ``created``, ``resumed`` (the store matched),
+    ``grown`` (:mod:`pipeline.store.growth`) or ``replaced`` (``overwrite``); ``store_id`` is
+    the store's id after it; ``added`` the ranges ``[start, stop)`` added along ``signals``,
+    ``banks``, ``layers`` (None when resumed); ``carried`` the units kept by a growth."""
+
+    action: str
+    store_id: str | None
+    added: dict[str, list[int]] | None = None
+    carried: int = 0
 
 
 def create_store(
@@ -63,13 +84,16 @@ def create_store(
     variable_attrs: Mapping[str, Mapping[str, str]],
     frequency_radius: Any = None,
     overwrite: bool = False,
-) -> None:
-    """Write the whole schema of a sweep's store, with no data (phase 1 of two).
+    rows_digest: Callable[[int, int], int] | None = None,
+    run_id: str | None = None,
+) -> StoreChange:
+    """Write the whole schema of a sweep's store, with no data (phase 1 of two), or grow it.
 
     A lazy template (dask arrays of NaN, and of 0 for ``paths``) is written with
     ``to_zarr(compute=False)``: metadata and coordinates only, every data chunk left to the
     units. The store is built in a hidden sibling directory and renamed into place, so a crash
-    never leaves a half-made store at ``path``.
+    never leaves a half-made store at ``path``. The whole call holds the store's lock
+    (:func:`pipeline.store.lock.store_lock`, re-entrant within a process).
 
     Parameters
     ----------
@@ -87,7 +111,10 @@ def create_store(
         that dimension's default ``0..n-1`` index.
     attrs
         global attributes (config text, ``computation_hash``, package version, creation
-        time, reference, units); JSON-serialisable values.
+        time, reference, units); JSON-serialisable values. The store adds ``store_id`` (a
+        uuid made at creation, kept by growth) and ``provenance`` (one entry per run that
+        created or grew it: ``run``, ``time``, ``computation_hash``, ``action``, and the
+        ranges ``signals``, ``banks``, ``layers`` it added).
     variable_attrs
         attributes per variable name, e.g. :data:`pipeline.cascade.VARIABLE_ATTRS`; names that
         are not variables or coordinates of the store are ignored.
@@ -95,17 +122,31 @@ def create_store(
         1-D increasing float64 radii (:func:`pipeline.spectra.frequency_radii`): the store then
         holds ``radial_power`` over ``(signal, frequency_radius)``. None: no spectrum.
     overwrite
-        replace an existing store (only a Zarr store: a non-empty directory that is not one is
-        never deleted).
+        replace an existing store (only an energy-sweep store: any other non-empty directory
+        is never deleted).
+    rows_digest
+        ``rows_digest(start, stop)``: a digest (int in ``[0, 2**63)``) of the content of signal
+        rows ``[start, stop)``, stored per chunk in ``units/rows_digest``; a store grows only
+        if the rows it holds keep their digests. None: not recorded, not checked.
+    run_id
+        the run named in the provenance entry (default: a new uuid).
+
+    Returns
+    -------
+    StoreChange
+        what was done.
 
     Raises
     ------
     InvalidParameterError
         for sizes below 1, coordinates of the wrong shape or type, or clashing names.
     StoreMismatchError
-        when ``path`` holds a store made with other sizes, coordinates or
-        ``attrs["computation_hash"]`` and ``overwrite`` is false; the store is left untouched.
-        A store with the same schema is kept as it is (resume).
+        when ``path`` holds a store made with other settings that cannot grow into the
+        request (:mod:`pipeline.store.growth`) and ``overwrite`` is false; every difference is
+        named and the store is left untouched. A store with the same
+        ``attrs["computation_hash"]`` and schema is kept as it is (resume).
+    StoreLockedError
+        when another process holds the store's lock.
     StoreError
         when ``path`` cannot be created or replaced.
 
@@ -125,30 +166,87 @@ def create_store(
         n_signals=n_signals, n_banks=n_banks, depth=depth, chunk=chunk, n_radii=radii.size
     )
     target = Path(os.fspath(path))
-    if target.exists() and not is_empty_dir(target):
-        if not overwrite:
-            _check_compatible(target, layout, banks, signals, attrs)
-            return
-        try:  # only an energy-sweep store is ever replaced, never someone else's data
-            read_layout(target)
-        except StoreError:
-            raise StoreError(
-                f"{target} exists and is not an energy-sweep store: refusing to overwrite it, "
-                "choose a new --store"
-            ) from None
-    template = _template(layout, banks, signals, attrs, variable_attrs, radii)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:12]}")
-    try:
+    with store_lock(target):
+        entry = {
+            "run": run_id or uuid.uuid4().hex,
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "computation_hash": attrs.get("computation_hash"),
+        }
+        growth = None
+        existed = target.exists() and not is_empty_dir(target)
+        if existed:
+            if not overwrite:
+                stored = _open_existing(target)
+                if stored.attrs.get("computation_hash") == attrs.get("computation_hash"):
+                    _check_compatible(target, stored, layout, banks, signals, attrs)
+                    return StoreChange("resumed", stored.attrs.get("store_id"))
+                growth = plan_growth(
+                    target, stored, layout, banks, signals, attrs, rows_digest, _RECOVERY
+                )
+                attrs = {
+                    **attrs,
+                    "store_id": stored.attrs.get("store_id") or uuid.uuid4().hex,
+                    "created": stored.attrs.get("created", attrs.get("created")),
+                    "provenance": [
+                        *_provenance(stored.attrs),
+                        {**entry, "action": "grown", **growth.added()},
+                    ],
+                }
+            else:
+                try:  # only an energy-sweep store is ever replaced, never someone else's data
+                    read_layout(target)
+                except StoreError:
+                    raise StoreError(
+                        f"{target} exists and is not an energy-sweep store: refusing to "
+                        "overwrite it, choose a new --store"
+                    ) from None
+        if growth is None:
+            added = {"signals": [0, n_signals], "banks": [0, n_banks], "layers": [0, depth + 1]}
+            attrs = {
+                **attrs,
+                "store_id": uuid.uuid4().hex,
+                "provenance": [{**entry, "action": "created", **added}],
+            }
+        rows = None
+        if rows_digest is not None:
+            rows = np.array([rows_digest(*layout.signal_range(c)) for c in range(layout.n_chunks)])
+        template = _template(layout, banks, signals, attrs, variable_attrs, radii)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:12]}")
+        carried = 0
         try:
-            _write_schema(staging, template, layout)
-        except Exception as error:
-            raise StoreError(f"cannot create store {target}: {one_line(error)}") from error
-        installed = _install(staging, target, replace=overwrite)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    if not installed:  # another process created it meanwhile: resume if it matches
-        _check_compatible(target, layout, banks, signals, attrs)
+            try:
+                _write_schema(staging, template, layout, rows)
+                if growth is not None:
+                    carried = carry_units(target, staging, growth)
+            except Exception as error:
+                raise StoreError(f"cannot create store {target}: {one_line(error)}") from error
+            installed = _install(staging, target, replace=overwrite or growth is not None)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        if not installed:  # another process created it meanwhile: resume if it matches
+            stored = _open_existing(target)
+            _check_compatible(target, stored, layout, banks, signals, attrs)
+            return StoreChange("resumed", stored.attrs.get("store_id"))
+        if growth is not None:
+            return StoreChange("grown", attrs["store_id"], growth.added(), carried)
+        action = "replaced" if existed else "created"
+        return StoreChange(action, attrs["store_id"], added)
+
+
+def _open_existing(path: Path) -> xr.Dataset:
+    """The existing store as a Dataset; :class:`StoreMismatchError` if it is not one."""
+    try:
+        read_layout(path)
+        return open_dataset(path)
+    except StoreError as error:
+        raise StoreMismatchError(f"{error}: {_RECOVERY}") from error
+
+
+def _provenance(stored_attrs: Mapping[str, Any]) -> list[Any]:
+    """The store's provenance entries (a list; empty for a store made before provenance)."""
+    entries = stored_attrs.get("provenance")
+    return list(entries) if isinstance(entries, list | tuple) else []
 
 
 def _template(
@@ -195,8 +293,11 @@ def _template(
     return template
 
 
-def _write_schema(staging: Path, template: xr.Dataset, layout: Layout) -> None:
-    """Metadata, coordinates and zeroed completion records, consolidated at the root."""
+def _write_schema(
+    staging: Path, template: xr.Dataset, layout: Layout, rows: np.ndarray | None
+) -> None:
+    """Metadata, coordinates, zeroed completion records and the rows digests (0 where
+    ``rows`` is None), consolidated at the root."""
     chunks = (layout.chunk, 1, layout.depth + 1)
     # every array, coordinates included, ends its codec chain in a crc32c checksum
     encoding: dict[str, dict[str, Any]] = {
@@ -250,6 +351,25 @@ def _write_schema(staging: Path, template: xr.Dataset, layout: Layout) -> None:
             ),
         },
     )
+    digests = units.create_array(
+        ROWS_DIGEST_ARRAY,
+        shape=(layout.n_chunks,),
+        chunks=(min(layout.n_chunks, 2**16),),
+        dtype=np.int64,
+        fill_value=0,
+        dimension_names=("signal_chunk",),
+        compressors=COMPRESSORS,
+        attributes={
+            "long_name": "digest of the signal rows of the chunk",
+            "description": (
+                "0: not recorded; otherwise a 63-bit digest of the sources (and file contents) "
+                "of the chunk's signal rows as the config gave them: a store grows only if the "
+                "rows it holds are unchanged."
+            ),
+        },
+    )
+    if rows is not None:
+        digests[...] = rows.astype(np.int64)
     with warnings.catch_warnings():
         # consolidated metadata is an extension of Zarr v3 that xarray reads by default
         warnings.filterwarnings("ignore", message="Consolidated metadata", category=UserWarning)
@@ -282,17 +402,14 @@ def _install(staging: Path, target: Path, *, replace: bool) -> bool:
 
 def _check_compatible(
     path: Path,
+    stored: xr.Dataset,
     layout: Layout,
     banks: dict[str, np.ndarray],
     signals: dict[str, np.ndarray],
     attrs: Mapping[str, Any],
 ) -> None:
     """Raise :class:`StoreMismatchError` naming every difference between a store and a request."""
-    try:
-        stored_layout = read_layout(path)
-        stored = open_dataset(path)
-    except StoreError as error:
-        raise StoreMismatchError(f"{error}: {_RECOVERY}") from error
+    stored_layout = read_layout(path)
     differences = [
         f"{name}={getattr(stored_layout, name)} (asked {getattr(layout, name)})"
         for name in ("n_signals", "n_banks", "depth", "chunk", "n_radii")

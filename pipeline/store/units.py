@@ -55,6 +55,7 @@ def write_unit(
     result: xr.Dataset,
     unit_hash: int,
     computation_hash: str | None = None,
+    store_id: str | None = None,
 ) -> None:
     """Write one unit's results into its own region, then record the unit as done.
 
@@ -87,6 +88,11 @@ def write_unit(
         by another run (``--overwrite`` with another config) is refused with
         :class:`~pipeline.errors.StoreMismatchError`, and a record of the replaced unit is
         reset to 0 so that the new run recomputes it rather than trusting foreign numbers.
+    store_id
+        the ``store_id`` attribute of the store the unit was planned for (made when the store
+        was created, kept when it grows), checked with ``computation_hash``: a directory
+        swapped underneath a run (another store at the same path, even of the same config) is
+        refused the same way.
 
     Raises
     ------
@@ -123,7 +129,7 @@ def write_unit(
     }
     if SPECTRUM_VARIABLE in region_data:
         region["frequency_radius"] = slice(0, layout.n_radii)
-    _check_identity(path, computation_hash, unit)
+    _check_identity(path, computation_hash, store_id, unit)
     try:
         records = open_records(path, mode="r+")
         try:
@@ -136,7 +142,7 @@ def write_unit(
     except Exception as error:
         raise StoreError(f"{unit} of store {path}: write failed: {one_line(error)}") from error
     try:
-        _check_identity(path, computation_hash, unit)
+        _check_identity(path, computation_hash, store_id, unit)
     except StoreMismatchError:
         open_records(path, mode="r+")[bank, chunk_index] = 0  # its data is no longer the store's
         raise
@@ -160,18 +166,28 @@ def _data_digest(region_data: xr.Dataset) -> int:
     )
 
 
-def _check_identity(path: StorePath, computation_hash: str | None, unit: str) -> None:
-    """:class:`StoreMismatchError` if the store at ``path`` is no longer the unit's store."""
-    if computation_hash is None:
+def _check_identity(
+    path: StorePath, computation_hash: str | None, store_id: str | None, unit: str
+) -> None:
+    """:class:`StoreMismatchError` if the store at ``path`` is no longer the unit's store: another
+    computation, or another store (id) at the same path."""
+    if computation_hash is None and store_id is None:
         return
     try:
-        have = zarr.open_group(os.fspath(path), mode="r").attrs.get("computation_hash")
+        attrs = zarr.open_group(os.fspath(path), mode="r").attrs
+        have, have_id = attrs.get("computation_hash"), attrs.get("store_id")
     except Exception as error:
         raise StoreError(f"{unit}: cannot read store {path}: {one_line(error)}") from error
-    if have != computation_hash:
+    if computation_hash is not None and have != computation_hash:
         raise StoreMismatchError(
             f"{unit}: store {path} now holds computation {str(have)[:12]}, not this run's "
             f"{computation_hash[:12]} (replaced by another run?): this unit was not recorded"
+        )
+    if store_id is not None and have_id != store_id:
+        raise StoreMismatchError(
+            f"{unit}: store {path} is now store {str(have_id)[:12]}, not the store "
+            f"{store_id[:12]} this run planned for (replaced underneath it?): this unit was "
+            "not recorded"
         )
 
 

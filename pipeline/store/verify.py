@@ -43,6 +43,7 @@ from .layout import (
     SPECTRUM_VARIABLE,
     Layout,
     StorePath,
+    chunk_coords,
     open_dataset,
     read_layout,
 )
@@ -261,7 +262,7 @@ def _read_regions(
     regions: dict[int, np.ndarray] = {}
     present = []
     for chunk in chunks:
-        key = array.metadata.encode_chunk_key(_chunk_coords(name, chunk, bank))
+        key = array.metadata.encode_chunk_key(chunk_coords(name, chunk, bank))
         if not (folder / key).is_file():
             flag((owner, chunk), f"chunk file {name}/{key} missing")
         else:
@@ -280,7 +281,7 @@ def _read_regions(
                 array[start:stop, bank] if bank is not None else array[start:stop]
             )
         except Exception as error:
-            key = f"{name}/{array.metadata.encode_chunk_key(_chunk_coords(name, chunk, bank))}"
+            key = f"{name}/{array.metadata.encode_chunk_key(chunk_coords(name, chunk, bank))}"
             flag((owner, chunk), f"chunk {key} unreadable: {_read_failure(error)}")
     return regions
 
@@ -290,14 +291,6 @@ def _read_failure(error: Exception) -> str:
     if "checksum" in str(error).lower():
         return "fails its crc32c checksum (bytes changed on disk)"
     return one_line(error, 120)
-
-
-def _chunk_coords(name: str, chunk: int, bank: int | None) -> tuple[int, ...]:
-    if name in LAYER_VARIABLES:
-        return (chunk, int(bank or 0), 0)
-    if name == SPECTRUM_VARIABLE:
-        return (chunk, 0)
-    return (chunk,)
 
 
 def _relative_error(have: np.ndarray, want: np.ndarray) -> np.ndarray:

@@ -106,5 +106,6 @@ def create_sweep_store(config: SweepConfig, *, overwrite: bool = False) -> str:
         variable_attrs=variable_attributes(),
         frequency_radius=radii,
         overwrite=overwrite,
+        rows_digest=config.plan.rows_digest,
     )
     return config.store

@@ -4,7 +4,10 @@
   resolved), stored in the store's attributes and read back by :meth:`SweepConfig.from_yaml`;
 - :func:`computation_hash`: sha256 of everything that determines the sweep's numbers;
 - :func:`unit_hash`: a 63-bit hash of everything that determines one work unit's numbers, so a
-  rerun recomputes exactly the units whose inputs changed.
+  rerun recomputes exactly the units whose inputs changed;
+- :func:`rows_digest`: a 63-bit digest of the content of a range of signal rows (their sources,
+  file rows by their data), stored per chunk so that a store grows only if the rows it holds
+  are unchanged.
 
 Numbers are normalised before hashing (``2`` and ``2.0`` hash alike); ``name``, ``store`` and
 ``cluster`` never enter a hash.
@@ -28,7 +31,7 @@ if TYPE_CHECKING:
     from .plan import SweepPlan
     from .sources import SignalSource
 
-__all__ = ["canonical_text", "computation_hash", "unit_hash"]
+__all__ = ["canonical_text", "computation_hash", "rows_digest", "unit_hash"]
 
 _INT63_MASK = 0x7FFF_FFFF_FFFF_FFFF
 
@@ -88,6 +91,19 @@ def unit_hash(plan: SweepPlan, unit: WorkUnit) -> int:
     }
     digest = hashlib.sha256(canonical_json(payload).encode()).digest()
     return int.from_bytes(digest[:8], "big") & _INT63_MASK
+
+
+def rows_digest(plan: SweepPlan, start: int, stop: int) -> int:
+    """A 63-bit digest, in ``[1, 2**63)``, of signal rows ``[start, stop)``: for each group they
+    meet, the rows' sources as :func:`unit_hash` sees them (kind, parameters, seed, rows;
+    record segments by position; file rows by a digest of their data), without the bank, the
+    depth or the package version. Equal digests mean the same rows."""
+    payload = [
+        _rows_payload(plan, source, first, last)
+        for source, first, last in plan.segments(start, stop)
+    ]
+    digest = hashlib.sha256(canonical_json(payload).encode()).digest()
+    return (int.from_bytes(digest[:8], "big") & _INT63_MASK) or 1
 
 
 def _group_payload(plan: SweepPlan, source: SignalSource) -> dict[str, Any]:

@@ -169,6 +169,11 @@ class SweepPlan:
         """sha256 of the sweep's numbers (:func:`pipeline.sweep.identity.computation_hash`)."""
         return identity.computation_hash(self)
 
+    def rows_digest(self, start: int, stop: int) -> int:
+        """63-bit digest of rows ``[start, stop)`` (:func:`pipeline.sweep.identity.rows_digest`)."""
+        start, stop = self._check_range(start, stop)
+        return identity.rows_digest(self, start, stop)
+
     def unit_hash(self, unit: WorkUnit) -> int:
         """63-bit hash of one unit's numbers (:func:`pipeline.sweep.identity.unit_hash`).
 

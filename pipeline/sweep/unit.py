@@ -65,10 +65,14 @@ def unit_result(config: SweepConfig, unit: WorkUnit) -> xr.Dataset:
     ).assign_coords(frequency_radius=radii)
 
 
-def compute_unit(config_text: str, store: str, unit: WorkUnit, unit_hash: int) -> dict[str, Any]:
+def compute_unit(
+    config_text: str, store: str, unit: WorkUnit, unit_hash: int, store_id: str | None = None
+) -> dict[str, Any]:
     """Compute one (bank, signal chunk) unit and write it into its own region of the store.
 
-    The completion record is written by :func:`pipeline.store.write_unit` only after the data.
+    The completion record is written by :func:`pipeline.store.write_unit` only after the data,
+    and only into the store the unit was planned for: the one whose ``computation_hash`` is the
+    config's and, if ``store_id`` is given, whose ``store_id`` attribute is that one.
     Returns small statistics: the unit, seconds spent computing and writing, live paths.
     """
     started = time.perf_counter()
@@ -84,6 +88,7 @@ def compute_unit(config_text: str, store: str, unit: WorkUnit, unit_hash: int) -
         result=result,
         unit_hash=unit_hash,
         computation_hash=config.computation_hash(),
+        store_id=store_id,
     )
     return {
         "bank": unit.bank,
