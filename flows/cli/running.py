@@ -45,7 +45,7 @@ def run(
     from flows.clusters import cluster_spec
     from pipeline.errors import EnergySweepError
     from pipeline.store import store_lock
-    from pipeline.sweep import load_config
+    from pipeline.sweep import create_sweep_store, load_config
 
     from .interrupts import Interrupted, quiet_signal_crashes, reap_children, signals_interrupt
     from .progress import ProgressBar
@@ -76,26 +76,29 @@ def run(
         with (
             signals_interrupt(landed),
             store_lock(spec.store) as lock,  # one run per store, refused before Prefect starts
-            prefect_environment(),
-            prefect_server(),
-            ProgressBar("units", errors, transient=False) as advance,
         ):
-            from flows.sweep import sweep
-
             if lock.note:
                 errors.print(f"note: {lock.note}", highlight=False, soft_wrap=True)
-            quiet_signal_crashes()
-            state = sweep(
-                str(config),
-                store=store,
-                workers=workers,
-                scheduler=scheduler,
-                recompute=recompute,
-                overwrite=overwrite,
-                progress=advance,
-                return_state=True,
-            )
-            summary = state.result(raise_on_failure=False)
+            # the store made, grown or refused (one line) before Prefect starts
+            create_sweep_store(spec, overwrite=overwrite)
+            with (
+                prefect_environment(),
+                prefect_server(),
+                ProgressBar("units", errors, transient=False) as advance,
+            ):
+                from flows.sweep import sweep
+
+                quiet_signal_crashes()
+                state = sweep(
+                    str(config),
+                    store=store,
+                    workers=workers,
+                    scheduler=scheduler,
+                    recompute=recompute,
+                    progress=advance,
+                    return_state=True,
+                )
+                summary = state.result(raise_on_failure=False)
     except EnergySweepError as error:
         fail(error)
     except Interrupted as interrupted:
