@@ -24,6 +24,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 
 from flows.clusters import dask_client
+from flows.worker_logging import QuietFailedUnits
 from pipeline.errors import EnergySweepError
 from pipeline.store import sound_units, store_id, store_lock
 from pipeline.sweep import SweepConfig, WorkUnit, compute_unit, create_sweep_store, load_config
@@ -102,6 +103,10 @@ def compute_units(
     failures: list[dict[str, Any]] = []
     opened = time.perf_counter()
     with _spawned_ignoring_sigint(dask_client(config.cluster)) as client:
+        if config.cluster.get("kind", "local") == "local":
+            # our own workers: a failed unit is reported by this flow in one line, not also by
+            # each worker with its traceback
+            client.register_plugin(QuietFailedUnits(), name="energy-sweep-quiet-failed-units")
         client.wait_for_workers(1, timeout=120)
         threads = sum(client.nthreads().values())
         started = time.perf_counter()

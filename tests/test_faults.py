@@ -131,7 +131,7 @@ def test_a_full_disk_fails_the_units_that_do_not_fit_and_a_rerun_completes(
         assert full.returncode == 1, output
         failed = [line for line in output.splitlines() if line.strip().startswith("unit bank=")]
         assert failed and all("No space left on device" in line for line in failed), output
-        assert "Traceback" not in output
+        assert "Traceback" not in output, output
         recorded = completed_units(store)
         assert len(recorded) + len(failed) == 16
         assert verify_store(store).ok  # what is recorded is sound

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,7 @@ from .layout import (
     SIGNAL_VARIABLES,
     SPECTRUM_VARIABLE,
     Layout,
+    Schema,
     chunk_coords,
     read_layout,
 )
@@ -89,10 +90,7 @@ class Growth:
 def plan_growth(
     path: Path,
     stored: xr.Dataset,
-    layout: Layout,
-    banks: Mapping[str, np.ndarray],
-    signals: Mapping[str, np.ndarray],
-    attrs: Mapping[str, Any],
+    asked: Schema,
     rows_digest: Callable[[int, int], int] | None,
     recovery: str,
 ) -> Growth:
@@ -103,7 +101,7 @@ def plan_growth(
     for each chunk of the store, as the store holds it (its last chunk may be short), with
     ``units/rows_digest``. None: contents are not compared.
     """
-    old = read_layout(path)
+    old, layout, attrs = read_layout(path), asked.layout, asked.attrs
     differences = [
         f"{name}={getattr(old, name)} (asked {getattr(layout, name)})"
         for name in ("chunk", "n_radii")
@@ -121,8 +119,8 @@ def plan_growth(
     ]
     differences += shrinks
     if not shrinks:
-        differences += coordinate_differences(stored, "bank", dict(banks), prefix=True)
-        differences += coordinate_differences(stored, "signal", dict(signals), prefix=True)
+        differences += coordinate_differences(stored, "bank", asked.banks, prefix=True)
+        differences += coordinate_differences(stored, "signal", asked.signals, prefix=True)
     if not differences:
         differences += _content_differences(path, old, rows_digest)
     if differences:

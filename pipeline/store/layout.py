@@ -27,7 +27,9 @@ and is the one test of "is this an energy-sweep store"; :func:`open_dataset`,
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -97,6 +99,17 @@ class Layout:
         """Signals ``[start, stop)`` of chunk ``chunk_index`` (the last one may be short)."""
         start = chunk_index * self.chunk
         return start, min(start + self.chunk, self.n_signals)
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What a caller asks a store to hold: its layout, its coordinates on ``bank`` and on
+    ``signal`` (checked and normalised), and its global attributes."""
+
+    layout: Layout
+    banks: dict[str, np.ndarray]
+    signals: dict[str, np.ndarray]
+    attrs: Mapping[str, Any]
 
 
 def _expected_dims(name: str) -> tuple[str, ...]:

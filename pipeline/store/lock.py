@@ -165,8 +165,14 @@ def store_lock(path: StorePath, *, command: str | None = None) -> Iterator[Store
             )
         holder = _this_holder(command)
         staging = holder_file.with_name(f"{holder_file.name}.{os.getpid()}.tmp")
-        staging.write_text(json.dumps(holder))
-        os.replace(staging, holder_file)
+        try:
+            staging.write_text(json.dumps(holder))
+            os.replace(staging, holder_file)
+        except OSError as error:
+            staging.unlink(missing_ok=True)
+            raise StoreError(
+                f"cannot lock store {os.fspath(path)} ({holder_file}): {one_line(error)}"
+            ) from error
     except BaseException:
         lock.release()
         raise

@@ -50,6 +50,7 @@ from .layout import (
     SPECTRUM_VARIABLE,
     UNITS_GROUP,
     Layout,
+    Schema,
     StorePath,
     open_dataset,
     read_layout,
@@ -178,11 +179,10 @@ def create_store(
             if not overwrite:
                 stored = _open_existing(target)
                 if stored.attrs.get("computation_hash") == attrs.get("computation_hash"):
-                    _check_compatible(target, stored, layout, banks, signals, attrs)
+                    _check_compatible(target, stored, Schema(layout, banks, signals, attrs))
                     return StoreChange("resumed", stored.attrs.get("store_id"))
-                growth = plan_growth(
-                    target, stored, layout, banks, signals, attrs, rows_digest, _RECOVERY
-                )
+                asked = Schema(layout, banks, signals, attrs)
+                growth = plan_growth(target, stored, asked, rows_digest, _RECOVERY)
                 attrs = {
                     **attrs,
                     "store_id": stored.attrs.get("store_id") or uuid.uuid4().hex,
@@ -226,7 +226,7 @@ def create_store(
             shutil.rmtree(staging, ignore_errors=True)
         if not installed:  # another process created it meanwhile: resume if it matches
             stored = _open_existing(target)
-            _check_compatible(target, stored, layout, banks, signals, attrs)
+            _check_compatible(target, stored, Schema(layout, banks, signals, attrs))
             return StoreChange("resumed", stored.attrs.get("store_id"))
         if growth is not None:
             return StoreChange("grown", attrs["store_id"], growth.added(), carried)
@@ -400,15 +400,9 @@ def _install(staging: Path, target: Path, *, replace: bool) -> bool:
     return True
 
 
-def _check_compatible(
-    path: Path,
-    stored: xr.Dataset,
-    layout: Layout,
-    banks: dict[str, np.ndarray],
-    signals: dict[str, np.ndarray],
-    attrs: Mapping[str, Any],
-) -> None:
+def _check_compatible(path: Path, stored: xr.Dataset, asked: Schema) -> None:
     """Raise :class:`StoreMismatchError` naming every difference between a store and a request."""
+    layout, banks, signals, attrs = asked.layout, asked.banks, asked.signals, asked.attrs
     stored_layout = read_layout(path)
     differences = [
         f"{name}={getattr(stored_layout, name)} (asked {getattr(layout, name)})"
