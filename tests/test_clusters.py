@@ -214,6 +214,26 @@ BAD: dict[str, tuple[Any, str]] = {
         "cluster.job_extra_directives[0] = 1: must be a string",
     ),
     "not a mapping": ([1, 2], "cluster = [1, 2]: must be a mapping"),
+    "kubernetes name": (
+        {**KUBE, "name": "Energy_Sweep"},
+        "cluster.name = 'Energy_Sweep': must be a Kubernetes name",
+    ),
+    "kubernetes resources key": (
+        {**KUBE, "resources": {"request": {"cpu": 1}}},
+        "must be 'requests' or 'limits'",
+    ),
+    "kubernetes mount path": (
+        {**KUBE, "shared_volume": {"claim_name": "results", "mount_path": "data"}},
+        "cluster.shared_volume.mount_path = 'data': must be an absolute path",
+    ),
+    "slurm host and interface": (
+        {**SLURM, "host": "10.0.0.1", "interface": "ib0"},
+        "cluster.interface = 'ib0': give host or interface, not both",
+    ),
+    "tls file missing": (
+        {"tls": {"ca_file": "/no/such/ca.pem", "cert": "/no/such/cert.pem"}},
+        "cluster.tls.ca_file = '/no/such/ca.pem': no such file",
+    ),
 }
 
 

@@ -14,10 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
-import xarray as xr
 import yaml
+from conftest import assert_same_store
 
 from flows.clusters import cluster_spec, dask_client
 from flows.clusters.slurm import SlurmCluster, jobqueue_cluster
@@ -161,26 +160,6 @@ def _on_a_local_cluster(config_path: Path) -> None:
             for unit in config.work_units()
         ]
         client.gather(futures)
-
-
-def assert_same_store(got: Path, expected: Path) -> None:
-    """Every variable and coordinate of the store and of its ``units`` group equal (NaN where
-    NaN), and every attribute but the creation time and the config's text (its cluster section
-    differs; the computation hash must not)."""
-    for group in (None, "units"):
-        a = xr.open_zarr(got, group=group).load()
-        b = xr.open_zarr(expected, group=group).load()
-        assert sorted(a.variables) == sorted(b.variables), group
-        for name in a.variables:
-            left, right = a[name].values, b[name].values
-            assert a[name].dims == b[name].dims, name
-            assert a[name].attrs == b[name].attrs, name
-            nan = left.dtype.kind in "fc"
-            assert np.array_equal(left, right, equal_nan=nan), f"{group or '/'}:{name} differs"
-        skip = {"created", "config"}
-        assert {k: v for k, v in a.attrs.items() if k not in skip} == {
-            k: v for k, v in b.attrs.items() if k not in skip
-        }, group
 
 
 def test_a_sweep_on_slurm_writes_the_local_clusters_store(slurm: None, tmp_path: Path) -> None:
