@@ -195,13 +195,16 @@ def test_a_sweep_on_slurm_writes_the_local_clusters_store(slurm: None, tmp_path:
 
 
 def test_the_job_script_runs_this_python_against_a_local_scheduler(tmp_path: Path) -> None:
-    """The rendered job script (no SLURM needed): directives from the section, this Python."""
+    """The rendered job script (no SLURM needed): directives from the section, this Python, a
+    scheduler and a dashboard on 127.0.0.1."""
     pytest.importorskip("dask_jobqueue")
     section = _section(tmp_path / "logs", job_extra_directives=["--exclusive"])
     section["job_script_prologue"] = ["source /opt/venv/bin/activate"]
     with jobqueue_cluster(cluster_spec(section)) as cluster:
         script = cluster.job_script()
         address = cluster.scheduler_address
+        dashboard = {s.getsockname()[0] for s in cluster.scheduler.http_server._sockets.values()}
+    assert dashboard == {"127.0.0.1"}  # the dashboard's sockets: this machine only
     lines = script.splitlines()
     for directive in ("-p debug", "--cpus-per-task=1", "-t 00:10:00", "--exclusive"):
         assert f"#SBATCH {directive}" in lines, script

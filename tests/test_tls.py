@@ -138,3 +138,24 @@ def test_a_sweep_runs_over_tls(tls: dict[str, str], tmp_path: Path) -> None:
     assert "2 done, 0 skipped, 0 failed" in result.stdout
     build_store(reference)
     assert_same_store(tmp_path / "tls.zarr", tmp_path / "direct.zarr")
+
+
+def test_slurm_jobs_get_the_tls_files_on_their_worker_command_line(
+    tls: dict[str, str], tmp_path: Path
+) -> None:
+    pytest.importorskip("dask_jobqueue")
+    from flows.clusters.slurm import jobqueue_cluster
+
+    section = {"kind": "slurm", "cores": 1, "memory": "1GB", "walltime": "00:10:00", "jobs": 1}
+    with jobqueue_cluster(cluster_spec({**section, "tls": tls})) as cluster:
+        address = cluster.scheduler_address
+        command = cluster.job_script().splitlines()[-1].split()
+    assert address.startswith("tls://127.0.0.1:")
+    assert command[3] == address
+    for option, role in (
+        ("--tls-ca-file", "ca_file"),
+        ("--tls-cert", "cert"),
+        ("--tls-key", "key"),
+    ):
+        assert command[command.index(option) + 1] == tls[role]
+    assert command[command.index("--protocol") + 1] == "tls://"
