@@ -48,24 +48,7 @@ wait_pidfile() {
   until alive "$1" "$2"; do [ "$(left)" -gt 0 ] || return 1; sleep 0.1; done
 }
 left() { echo $(( TIMEOUT - (SECONDS - T0) )); }
-# alive PIDFILE NAME -> 0 if the pid in PIDFILE is a running process called NAME
-alive() {
-  local pid
-  [ -s "$1" ] || return 1
-  pid=$(cat "$1" 2>/dev/null) || return 1
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  [ "$(cat /proc/"$pid"/comm 2>/dev/null)" = "$2" ]
-}
-pid_is() { [ "$(cat /proc/"$1"/comm 2>/dev/null)" = "$2" ] && ! grep -q '^State:.*Z' /proc/"$1"/status 2>/dev/null; }
-stop_pid() { # stop_pid PIDFILE NAME: TERM the pid in PIDFILE (only if it is NAME), wait <=10s, then KILL
-  local pid
-  if ! alive "$1" "$2"; then rm -f "$1"; return 0; fi
-  pid=$(cat "$1")   # read once: the daemons delete their own PID file while shutting down
-  kill -TERM "$pid" 2>/dev/null
-  for _ in $(seq 1 50); do pid_is "$pid" "$2" || break; sleep 0.2; done
-  if pid_is "$pid" "$2"; then kill -KILL "$pid" 2>/dev/null; fi
-  rm -f "$1"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/daemons.sh"   # alive, pid_is, stop_pid
 port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 
 [ "$(id -u)" = 0 ] || fail "must run as root"

@@ -7,24 +7,8 @@
 set -uo pipefail
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
-alive() {
-  local pid
-  [ -s "$1" ] || return 1
-  pid=$(cat "$1" 2>/dev/null) || return 1
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  [ "$(cat /proc/"$pid"/comm 2>/dev/null)" = "$2" ]
-}
-pid_is() { [ "$(cat /proc/"$1"/comm 2>/dev/null)" = "$2" ] && ! grep -q '^State:.*Z' /proc/"$1"/status 2>/dev/null; }
-stop_pid() { # stop_pid PIDFILE NAME: TERM the pid in PIDFILE (only if it is NAME), wait <=10s, then KILL
-  local pid
-  if ! alive "$1" "$2"; then rm -f "$1"; return 0; fi
-  pid=$(cat "$1")   # read once: the daemons delete their own PID file while shutting down
-  kill -TERM "$pid" 2>/dev/null
-  for _ in $(seq 1 50); do pid_is "$pid" "$2" || break; sleep 0.2; done
-  if pid_is "$pid" "$2"; then kill -KILL "$pid" 2>/dev/null; echo "stop-slurm: $2 ($pid) needed SIGKILL"; fi
-  rm -f "$1"
-  echo "stop-slurm: stopped $2 ($pid)"
-}
+STOP_VERBOSE=1
+. "$(dirname "${BASH_SOURCE[0]}")/daemons.sh"   # alive, pid_is, stop_pid
 
 if alive /run/slurm/slurmctld.pid slurmctld; then
   jobs=$(timeout 10 squeue -h -o %i 2>/dev/null)
