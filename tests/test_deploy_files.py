@@ -264,3 +264,84 @@ def test_the_kubernetes_example_renders_the_operators_resource_offline() -> None
         )
     store = load_config(DEPLOY / "kubernetes.yaml").store
     assert store.startswith("/data/results/")
+
+
+@pytest.mark.slow
+def test_a_prefect_server_with_the_auth_string_refuses_a_client_without_it(
+    compose: dict[str, Any], tmp_path: Path
+) -> None:
+    """A real ``prefect server start`` with ``PREFECT_SERVER_API_AUTH_STRING`` (SQLite in a
+    temporary folder, analytics off, 127.0.0.1): the API refuses a request without the login,
+    answers one with it, and compose's healthcheck command passes against it."""
+    import base64
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    login = "admin:test-password"
+    environment = {
+        **os.environ,
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_API_AUTH_STRING": login,
+        "PREFECT_UI_ENABLED": "false",
+    }
+    environment.pop("PREFECT_API_URL", None)
+    prefect = str(Path(sys.executable).with_name("prefect"))
+    command = [prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    server = subprocess.Popen(
+        command,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/api"
+    token = base64.b64encode(login.encode()).decode()
+
+    def status(path: str, authorization: str | None) -> int:
+        headers = {"Authorization": authorization} if authorization else {}
+        try:
+            with urllib.request.urlopen(
+                urllib.request.Request(url + path, headers=headers), timeout=5
+            ) as answer:
+                return answer.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if status("/health", f"Basic {token}") == 200:
+                    break
+            except OSError:
+                pass
+            assert server.poll() is None, "prefect server start exited"
+            assert time.monotonic() < deadline, "prefect server did not answer in 180 s"
+            time.sleep(1)
+        assert status("/flows/filter", None) == 401
+        assert status("/flows/filter", f"Basic {token}") != 401  # (405: it wants a POST)
+        assert status("/flows/filter", "Basic " + base64.b64encode(b"admin:wrong").decode()) == 401
+        healthcheck = compose["services"]["prefect-server"]["healthcheck"]["test"]
+        assert healthcheck[:3] == ["CMD", "python", "-c"]
+        probe = healthcheck[3].replace("127.0.0.1:4200", f"127.0.0.1:{port}")
+        checked = subprocess.run(
+            [sys.executable, "-c", probe], env=environment, capture_output=True, timeout=60
+        )
+        assert checked.returncode == 0, checked.stderr
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=20)
