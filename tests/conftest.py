@@ -120,3 +120,25 @@ def sector_bank(shape: tuple[int, int], offset: float, *, normalise: bool = True
     halves = np.stack([np.sqrt(p) * s for p in profiles[1:3] for s in sectors]) * phase
     filters = np.concatenate([halves, grid.mirror(halves)])
     return FilterBank.from_arrays(np.sqrt(profiles[0]), filters, normalise=normalise)
+
+
+def assert_same_store(got, expected) -> None:
+    """Every variable and coordinate of the store and of its ``units`` group equal (NaN where
+    NaN), and every attribute but the creation time and the config's text (its cluster section
+    differs; the computation hash must not)."""
+    import xarray as xr
+
+    for group in (None, "units"):
+        a = xr.open_zarr(got, group=group).load()
+        b = xr.open_zarr(expected, group=group).load()
+        assert sorted(a.variables) == sorted(b.variables), group
+        for name in a.variables:
+            left, right = a[name].values, b[name].values
+            assert a[name].dims == b[name].dims, name
+            assert a[name].attrs == b[name].attrs, name
+            nan = left.dtype.kind in "fc"
+            assert np.array_equal(left, right, equal_nan=nan), f"{group or '/'}:{name} differs"
+        skip = {"created", "config"}
+        assert {k: v for k, v in a.attrs.items() if k not in skip} == {
+            k: v for k, v in b.attrs.items() if k not in skip
+        }, group

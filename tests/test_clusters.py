@@ -214,6 +214,26 @@ BAD: dict[str, tuple[Any, str]] = {
         "cluster.job_extra_directives[0] = 1: must be a string",
     ),
     "not a mapping": ([1, 2], "cluster = [1, 2]: must be a mapping"),
+    "kubernetes name": (
+        {**KUBE, "name": "Energy_Sweep"},
+        "cluster.name = 'Energy_Sweep': must be a Kubernetes name",
+    ),
+    "kubernetes resources key": (
+        {**KUBE, "resources": {"request": {"cpu": 1}}},
+        "must be 'requests' or 'limits'",
+    ),
+    "kubernetes mount path": (
+        {**KUBE, "shared_volume": {"claim_name": "results", "mount_path": "data"}},
+        "cluster.shared_volume.mount_path = 'data': must be an absolute path",
+    ),
+    "slurm host and interface": (
+        {**SLURM, "host": "10.0.0.1", "interface": "ib0"},
+        "cluster.interface = 'ib0': give host or interface, not both",
+    ),
+    "tls file missing": (
+        {"tls": {"ca_file": "/no/such/ca.pem", "cert": "/no/such/cert.pem"}},
+        "cluster.tls.ca_file = '/no/such/ca.pem': no such file",
+    ),
 }
 
 
@@ -322,8 +342,10 @@ def test_schema_of_the_cluster_section_is_the_union_of_the_backends() -> None:
     assert cluster["discriminator"]["propertyName"] == "kind"
     assert sorted(cluster["discriminator"]["mapping"]) == backends()
     for kind in backends():
-        model = backend(kind).model
-        assert schema["$defs"][model.__name__] == model.model_json_schema()
+        own = backend(kind).model.model_json_schema()
+        nested = own.pop("$defs", {})  # the models of its sub-sections (tls), shared
+        assert schema["$defs"][backend(kind).model.__name__] == own
+        assert all(schema["$defs"][name] == part for name, part in nested.items())
 
 
 @pytest.mark.slow

@@ -6,12 +6,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from pipeline.errors import ClusterUnavailableError
 
 from ._fields import Address
 from ._registry import register
+from ._tls import TLSFiles, security
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -27,6 +28,18 @@ class AddressCluster(BaseModel):
     timeout: float = Field(
         30.0, gt=0, allow_inf_nan=False, description="seconds to wait for the scheduler"
     )
+    tls: TLSFiles | None = Field(
+        None, description="PEM files of the client's TLS, for a tls:// scheduler"
+    )
+
+    @field_validator("tls")
+    @classmethod
+    def _tls_address(cls, value: TLSFiles | None, info: ValidationInfo) -> TLSFiles | None:
+        """With TLS files the address must be a ``tls://`` one (and the other way round)."""
+        address = info.data.get("address", "")
+        if value is not None and not address.startswith("tls://"):
+            raise ValueError(f"needs a tls:// address; cluster.address is {address!r}")
+        return value
 
 
 @contextmanager
@@ -35,7 +48,7 @@ def launch(spec: AddressCluster) -> Iterator[Client]:
     from distributed import Client
 
     try:
-        client = Client(spec.address, timeout=spec.timeout)
+        client = Client(spec.address, timeout=spec.timeout, security=security(spec.tls))
     except OSError as error:
         raise ClusterUnavailableError(
             f"cluster.address = {spec.address!r}: no Dask scheduler answers there ({error})"

@@ -2,7 +2,8 @@
 
 Its scheduler and dashboard listen on ``127.0.0.1`` unless the section says otherwise
 (``host``, ``dashboard_address``): the dashboard shows the scheduler's id, the workers'
-addresses and memory to whoever can reach it.
+addresses and memory to whoever can reach it. With ``tls``, every connection is ``tls://``
+(:mod:`flows.clusters._tls`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ._fields import MemorySize, StrictInteger, local_cap
 from ._registry import register
+from ._tls import TLSFiles, security
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -41,6 +43,9 @@ class LocalCluster(BaseModel):
         "127.0.0.1:0",
         description="host:port of the Dask dashboard (a free port on this machine only by "
         "default); null turns it off",
+    )
+    tls: TLSFiles | None = Field(
+        None, description="PEM files of the cluster's TLS: every connection tls://, certificates"
     )
 
     @field_validator("workers", "threads_per_worker")
@@ -70,6 +75,8 @@ def launch(spec: LocalCluster) -> Iterator[Client]:
             processes=True,
             host=spec.host,
             dashboard_address=spec.dashboard_address,
+            security=security(spec.tls),
+            protocol="tls://" if spec.tls is not None else None,
         ) as cluster,
         Client(cluster) as client,
     ):

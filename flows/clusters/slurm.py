@@ -1,18 +1,27 @@
-"""``kind: slurm``: Dask workers as SLURM jobs, through ``dask-jobqueue`` (extra ``[slurm]``)."""
+"""``kind: slurm``: Dask workers as SLURM jobs, through ``dask-jobqueue`` (extra ``[slurm]``).
+
+The scheduler runs in the process that runs the sweep (a login node, say) and listens on
+``127.0.0.1`` unless the section names a ``host`` or an ``interface`` the compute nodes can reach;
+its dashboard too (``dashboard_address``). Each job runs one ``dask worker`` with this process's
+Python (``sys.executable``), so the package must be installed where the compute nodes see the same
+path (a shared file system), or ``job_script_prologue`` must make it so (``module load``,
+``source venv/bin/activate``). Workers need no Prefect API.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from pipeline.errors import ClusterUnavailableError
 
 from ._fields import JobMemory, StrictInteger
 from ._registry import register
+from ._tls import TLSFiles, security
 
 #: Most jobs a sweep may ask SLURM for.
 MAX_JOBS = 10_000
@@ -22,6 +31,7 @@ MAX_JOBS = 10_000
 WALLTIME = r"^(\d+-\d{1,2}(:\d{1,2}){0,2}|\d+(:\d{1,2}){0,2})$"
 
 if TYPE_CHECKING:
+    from dask_jobqueue import SLURMCluster as JobqueueSLURMCluster
     from distributed import Client
 
 
@@ -31,13 +41,43 @@ class SlurmCluster(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["slurm"]
-    queue: str | None = None
+    queue: str | None = Field(None, description="partition (sbatch -p)")
     account: str | None = None
     cores: StrictInteger = Field(ge=1, le=1024, description="cores per job")
     memory: JobMemory = Field(description="memory per job, at least 128 MiB, e.g. '16GB'")
     walltime: str = Field(min_length=1, description="per job, e.g. '01:00:00' or '1-12:00:00'")
     jobs: StrictInteger = Field(ge=1, le=MAX_JOBS, description="number of jobs to scale to")
     job_extra_directives: list[str] = Field(default_factory=list)
+    job_script_prologue: list[str] = Field(
+        default_factory=list,
+        description="shell lines run in each job before its worker starts (module load ...)",
+    )
+    host: str | None = Field(
+        None,
+        min_length=1,
+        description="address the scheduler listens on (default 127.0.0.1, this machine only: give "
+        "the login node's cluster address, or an interface, for workers on other nodes)",
+    )
+    interface: str | None = Field(
+        None,
+        min_length=1,
+        description="network interface (ib0, eth1) of the scheduler and workers, instead of host",
+    )
+    dashboard_address: str | None = Field(
+        "127.0.0.1:0",
+        description="host:port of the Dask dashboard (a free port on this machine only by "
+        "default); null turns it off",
+    )
+    log_directory: str | None = Field(
+        None,
+        min_length=1,
+        description="folder of the jobs' output files (default: slurm-<job>.out in the working "
+        "directory)",
+    )
+    death_timeout: float = Field(
+        60.0, gt=0, allow_inf_nan=False, description="seconds a worker waits for its scheduler"
+    )
+    tls: TLSFiles | None = Field(None, description="PEM files of the cluster's TLS (tls://)")
 
     @field_validator("walltime")
     @classmethod
@@ -50,26 +90,69 @@ class SlurmCluster(BaseModel):
             )
         return value
 
+    @field_validator("interface")
+    @classmethod
+    def _host_or_interface(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """An ``interface`` replaces the default host; naming both is refused."""
+        if value is not None and info.data.get("host") is not None:
+            raise ValueError("give host or interface, not both")
+        return value
 
-@contextmanager
-def launch(spec: SlurmCluster) -> Iterator[Client]:
-    """Submit the jobs, yield a client; cancel the jobs on exit."""
+
+#: Where the scheduler listens when the section names neither host nor interface.
+DEFAULT_HOST = "127.0.0.1"
+
+
+def jobqueue_options(spec: SlurmCluster) -> dict[str, Any]:
+    """The keyword arguments of ``dask_jobqueue.SLURMCluster`` for a section (no job submitted).
+
+    Examples
+    --------
+    >>> section = dict(kind="slurm", cores=2, memory="4GB", walltime="01:00:00", jobs=1)
+    >>> jobqueue_options(SlurmCluster(**section))["scheduler_options"]
+    {'dashboard_address': '127.0.0.1:0', 'host': '127.0.0.1'}
+    """
+    scheduler: dict[str, Any] = {"dashboard_address": spec.dashboard_address}
+    if spec.interface is None:
+        scheduler["host"] = spec.host or DEFAULT_HOST
+    options: dict[str, Any] = {
+        "queue": spec.queue,
+        "account": spec.account,
+        "cores": spec.cores,
+        "processes": 1,
+        "memory": spec.memory,
+        "walltime": spec.walltime,
+        "job_extra_directives": spec.job_extra_directives,
+        "job_script_prologue": spec.job_script_prologue,
+        "interface": spec.interface,
+        "death_timeout": spec.death_timeout,
+        "log_directory": spec.log_directory,
+        "scheduler_options": scheduler,
+    }
+    if spec.tls is not None:
+        options |= {"security": security(spec.tls), "protocol": "tls://"}
+    return options
+
+
+def jobqueue_cluster(spec: SlurmCluster) -> JobqueueSLURMCluster:
+    """A ``dask_jobqueue.SLURMCluster`` for a section: its scheduler started, no job submitted
+    (``cluster.job_script()`` shows what each job runs)."""
     try:
         from dask_jobqueue import SLURMCluster
     except ImportError:
         raise ClusterUnavailableError(
             "cluster.kind = 'slurm': needs dask-jobqueue (pip install 'energy-sweep[slurm]')"
         ) from None
+    return SLURMCluster(**jobqueue_options(spec))
+
+
+@contextmanager
+def launch(spec: SlurmCluster) -> Iterator[Client]:
+    """Submit the jobs, yield a client; cancel the jobs on exit."""
+    cluster = jobqueue_cluster(spec)
     from distributed import Client
 
-    with SLURMCluster(
-        queue=spec.queue,
-        account=spec.account,
-        cores=spec.cores,
-        memory=spec.memory,
-        walltime=spec.walltime,
-        job_extra_directives=spec.job_extra_directives,
-    ) as cluster:
+    with cluster:
         cluster.scale(jobs=spec.jobs)
         with Client(cluster) as client:
             yield client
