@@ -6,7 +6,7 @@ One module per group of commands, each registering on the typer app of :mod:`._a
 the command). Importing this package imports neither Prefect nor Dask's distributed scheduler.
 """
 
-from . import demo, library, plan, running  # noqa: F401  (each registers its commands)
+from . import demo, library, plan, running, server  # noqa: F401  (each registers its commands)
 from ._app import app
 
 __all__ = ["app"]

@@ -1,0 +1,87 @@
+"""``energy-sweep server start|stop|status``: the persistent local Prefect server.
+
+While it is up, ``run``, ``fit`` and the flows use it (:func:`flows.cli.environment.prefect_server`)
+instead of a temporary server per command: no start-up cost, and every flow run, log and failure
+stays in the Prefect UI. Nothing here imports Prefect (:mod:`flows.server` speaks HTTP).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ._app import app, console, errors, fail
+
+server_app = typer.Typer(
+    help="A persistent local Prefect server (UI on 127.0.0.1) that run and fit then use.",
+    no_args_is_help=True,
+)
+app.add_typer(server_app, name="server")
+
+
+@server_app.command("start")
+def start(
+    port: Annotated[
+        int | None,
+        typer.Option(help="Port on 127.0.0.1 (default 4200 if free, else any free port).", min=1),
+    ] = None,
+) -> None:
+    """Start ``prefect server start`` on 127.0.0.1, detached; its database, log and PID file in
+    the user's data folder ($ENERGY_SWEEP_DATA_DIR to move it). Does nothing if it is up."""
+    from flows.server import ServerError, server_folder, start_server
+
+    try:
+        info, started = start_server(port)
+    except ServerError as error:
+        fail(error)
+    verb = "started" if started else "already up"
+    console.print(
+        f"Prefect server {verb}: {info.url} (pid {info.pid}, data {server_folder()})\n"
+        f"run and fit now use it; stop it with: energy-sweep server stop",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@server_app.command("stop")
+def stop() -> None:
+    """Stop the persistent server (SIGTERM to its process group, SIGKILL after 10 s)."""
+    from flows.server import stop_server
+
+    info = stop_server()
+    if info is None:
+        console.print("no Prefect server recorded: nothing to stop", highlight=False)
+        return
+    console.print(f"Prefect server stopped (pid {info.pid}, {info.url})", highlight=False)
+
+
+@server_app.command("status")
+def status() -> None:
+    """Say whether the persistent server is up, with its URL, PID and data folder."""
+    import os
+
+    from flows.server import server_folder, server_status
+
+    info, state = server_status()
+    if os.environ.get("PREFECT_API_URL"):
+        errors.print(
+            f"note: PREFECT_API_URL={os.environ['PREFECT_API_URL']} is set: run and fit use that "
+            "server, not this one",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if info is None:
+        console.print(
+            f"Prefect server: not started (data {server_folder()}); "
+            "start it with: energy-sweep server start",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
+    console.print(
+        f"Prefect server: {state}, {info.url} (pid {info.pid}, since {info.started}, "
+        f"data {info.folder})",
+        highlight=False,
+        soft_wrap=True,
+    )
