@@ -1,12 +1,15 @@
-"""``energy-sweep server start|stop|status``: the persistent local Prefect server.
+"""``energy-sweep server start|stop|status``: the persistent local Prefect server; ``serve``.
 
 While it is up, ``run``, ``fit`` and the flows use it (:func:`flows.cli.environment.prefect_server`)
 instead of a temporary server per command: no start-up cost, and every flow run, log and failure
-stays in the Prefect UI. Nothing here imports Prefect (:mod:`flows.server` speaks HTTP).
+stays in the Prefect UI. ``energy-sweep serve`` reruns a sweep and its aggregation on a schedule
+(:func:`flows.deployments.serve`), which needs such a server. Only ``serve`` imports Prefect,
+inside the command (:mod:`flows.server` speaks HTTP).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -85,3 +88,70 @@ def status() -> None:
         highlight=False,
         soft_wrap=True,
     )
+
+
+@app.command()
+def serve(
+    config: Annotated[Path, typer.Argument(help="YAML sweep spec, e.g. configs/quickstart.yaml.")],
+    cron: Annotated[
+        str | None, typer.Option(help='Cron schedule (default "0 2 * * *": nightly, UTC).')
+    ] = None,
+    interval: Annotated[
+        float | None, typer.Option(help="Run every this many seconds instead of a cron.", min=1)
+    ] = None,
+    store: Annotated[
+        str | None, typer.Option(help="Zarr store path (overrides the config).")
+    ] = None,
+    name: Annotated[str, typer.Option(help="Deployment name in the Prefect UI.")] = "nightly",
+    replicates: Annotated[int, typer.Option(help="Bootstrap replicates of the fits.")] = 1000,
+) -> None:
+    """Rerun a sweep on a schedule, then refresh its fits and report (until Ctrl-C).
+
+    Serves the flow ``energy-sweep-rerun`` from this process; needs a Prefect server whose
+    scheduler turns schedules into runs: ``energy-sweep server start``, or PREFECT_API_URL.
+    """
+    import os
+
+    from flows.server import running_server
+    from pipeline.errors import ConfigError, EnergySweepError
+    from pipeline.sweep import load_config
+
+    from .environment import prefect_environment
+
+    try:
+        if cron is not None and interval is not None:
+            raise ConfigError.for_field("interval", interval, "cannot be set together with cron")
+        load_config(config, store=store)  # bad input refused before Prefect starts
+        api = os.environ.get("PREFECT_API_URL")
+        if not api:
+            server = running_server()
+            if server is None:
+                raise ConfigError(
+                    "serve needs a Prefect server that runs schedules: start one with "
+                    "`energy-sweep server start` (or set PREFECT_API_URL)"
+                )
+            api = server.api_url
+    except EnergySweepError as error:
+        fail(error)
+    os.environ["PREFECT_API_URL"] = api
+    errors.print(
+        f"serving energy-sweep-rerun/{name} of {config} on {api.removesuffix('/api')} "
+        f"({'every ' + str(interval) + ' s' if interval else 'cron ' + (cron or '0 2 * * *')}); "
+        "Ctrl-C stops",
+        highlight=False,
+        soft_wrap=True,
+    )
+    try:
+        with prefect_environment():
+            from flows.deployments import serve as serve_flow
+
+            serve_flow(
+                str(config.absolute()),
+                name=name,
+                cron=cron,
+                interval=interval,
+                store=store,
+                replicates=replicates,
+            )
+    except KeyboardInterrupt:
+        raise typer.Exit(code=130) from None
