@@ -104,6 +104,7 @@ def serve(
     ] = None,
     name: Annotated[str, typer.Option(help="Deployment name in the Prefect UI.")] = "nightly",
     replicates: Annotated[int, typer.Option(help="Bootstrap replicates of the fits.")] = 1000,
+    report: Annotated[bool, typer.Option(help="Write the report after the fits.")] = True,
 ) -> None:
     """Rerun a sweep on a schedule, then refresh its fits and report (until Ctrl-C).
 
@@ -152,6 +153,7 @@ def serve(
                 interval=interval,
                 store=store,
                 replicates=replicates,
+                report=report,
             )
     except KeyboardInterrupt:
         raise typer.Exit(code=130) from None
