@@ -46,7 +46,11 @@ def sweep_and_aggregate(
     fails the flow run with its one-line error.
     """
     logger = get_run_logger()
-    state = sweep(config_path, store=store, return_state=True)
+    # Parameters unvalidated: a served flow's run gets its code from a bundle that pickles the
+    # project's modules by value (editable installs), without the names that only annotations
+    # use (``Progress``), so pydantic could not build the sweep's parameter model.
+    run_sweep = sweep.with_options(validate_parameters=False)
+    state = run_sweep(config_path, store=store, return_state=True)
     summary = state.result(raise_on_failure=False)
     if isinstance(summary, BaseException):
         raise summary
