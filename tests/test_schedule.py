@@ -76,6 +76,37 @@ def test_prefect_yaml_sweep_and_aggregate_name_the_same_store() -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# the rerun flow itself (Prefect's test harness: no schedule needed)
+
+
+@pytest.mark.slow
+def test_a_rerun_fits_and_reports_only_when_something_was_computed(
+    tmp_path: Path, prefect_harness: None, dask_cluster: Any
+) -> None:
+    from flows.deployments import sweep_and_aggregate
+
+    (tmp_path / "incoming").mkdir()
+    np.save(tmp_path / "incoming" / "0001.npy", np.random.default_rng(1).standard_normal((4, 64)))
+    config = tmp_path / "rerun.yaml"
+    config.write_text(
+        "name: rerun\nlength: 64\ndepth: 3\nchunk: 2\nstore: rerun.zarr\n"
+        "signals: [{kind: file, files: incoming/*.npy}]\nbanks: [{family: meyer}]\n"
+        f"cluster: {{kind: address, address: '{dask_cluster.scheduler_address}'}}\n"
+    )
+    first = sweep_and_aggregate(str(config), replicates=20)
+    assert (first["done"], first["skipped"], first["aggregated"]) == (2, 0, True)
+    assert Path(first["report"]).name == "report.html" and Path(first["report"]).is_file()
+    assert (tmp_path / "rerun.zarr" / "fits").is_dir()
+    again = sweep_and_aggregate(str(config), replicates=20)
+    assert (again["done"], again["skipped"], again["aggregated"], again["report"]) == (
+        0,
+        2,
+        False,
+        None,
+    )
+
+
+# --------------------------------------------------------------------------------------------
 # a served schedule, for real
 
 
