@@ -191,7 +191,13 @@ def test_a_served_schedule_fills_a_fresh_store_then_reruns_as_a_no_op(
     )
     store = tmp_path / "watched.zarr"
     environment = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    environment.update({DATA_DIR_VARIABLE: str(data), "PREFECT_RUNNER_POLL_FREQUENCY": "1"})
+    environment.update(
+        {
+            DATA_DIR_VARIABLE: str(data),
+            "PREFECT_PROFILES_PATH": str(data / "no-profiles.toml"),  # our server, not a profile's
+            "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+        }
+    )
     log = tmp_path / "serve.log"
     with log.open("wb") as output:
         serving = subprocess.Popen(

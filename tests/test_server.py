@@ -46,6 +46,7 @@ def command_environment(data: Path) -> dict[str, str]:
     """The environment of a command that should find the server of ``data`` (no configured API)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_URL")}
     environment[DATA_DIR_VARIABLE] = str(data)
+    environment["PREFECT_PROFILES_PATH"] = str(data / "no-profiles.toml")
     environment["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     return environment
 
@@ -92,7 +93,11 @@ def test_status_of_no_server_and_of_a_stale_pid_file(tmp_path: Path) -> None:
 
 def cli_environment(data: Path) -> dict[str, str | None]:
     """For ``CliRunner.invoke``: the data folder set, ``PREFECT_API_URL`` removed."""
-    return {DATA_DIR_VARIABLE: str(data), "PREFECT_API_URL": None}
+    return {
+        DATA_DIR_VARIABLE: str(data),
+        "PREFECT_API_URL": None,
+        "PREFECT_PROFILES_PATH": str(data / "no-profiles.toml"),  # nor one from a profile
+    }
 
 
 def test_cli_status_without_a_server(tmp_path: Path) -> None:
@@ -101,6 +106,29 @@ def test_cli_status_without_a_server(tmp_path: Path) -> None:
     assert "not started" in result.output and "energy-sweep server start" in result.output
     result = runner.invoke(app, ["server", "stop"], env=cli_environment(tmp_path))
     assert result.exit_code == 0 and "nothing to stop" in result.output
+
+
+def test_a_configured_api_wins_from_the_environment_or_the_active_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.cli.environment import configured_api_url
+
+    profiles = tmp_path / "profiles.toml"
+    profiles.write_text(
+        'active = "team"\n[profiles.ephemeral]\n'
+        '[profiles.team]\nPREFECT_API_URL = "http://prefect.example:4200/api"\n'
+    )
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.delenv("PREFECT_PROFILE", raising=False)
+    monkeypatch.setenv("PREFECT_PROFILES_PATH", str(profiles))
+    assert configured_api_url() == "http://prefect.example:4200/api"
+    monkeypatch.setenv("PREFECT_PROFILE", "ephemeral")
+    assert configured_api_url() is None
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    assert configured_api_url() == "http://127.0.0.1:9/api"
+    monkeypatch.setenv("PREFECT_PROFILES_PATH", str(tmp_path / "absent.toml"))
+    monkeypatch.delenv("PREFECT_API_URL")
+    assert configured_api_url() is None
 
 
 def test_serve_refuses_without_a_server(tmp_path: Path) -> None:

@@ -67,7 +67,8 @@ def prefect_server() -> Iterator[str | None]:
 
     In this order:
 
-    1. ``PREFECT_API_URL`` is set (or Prefect was imported before: its settings are read at
+    1. ``PREFECT_API_URL`` is set, in the environment or in the active Prefect profile
+       (:func:`configured_api_url`), or Prefect was imported before (its settings are read at
        import, so the server it already knows is used and left alone): that one; yields ``None``.
     2. The persistent server of ``energy-sweep server start`` is up (its PID file names a live
        process that answers its health check, :func:`flows.server.running_server`):
@@ -80,7 +81,7 @@ def prefect_server() -> Iterator[str | None]:
     flushed, then a temporary server's process group gets SIGTERM and, after
     :data:`SERVER_STOP_SECONDS`, SIGKILL; the environment is restored.
     """
-    if os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules:
+    if configured_api_url() or "prefect" in sys.modules:
         # configured, or Prefect already read its settings here (a test harness, say): its own
         yield None
         return
@@ -112,6 +113,26 @@ def prefect_server() -> Iterator[str | None]:
         finally:
             stop_process_group(server)
             os.environ.pop("PREFECT_API_URL", None)
+
+
+def configured_api_url() -> str | None:
+    """``PREFECT_API_URL`` from the environment, else from the active profile of Prefect's
+    ``profiles.toml`` (``$PREFECT_PROFILES_PATH``, else ``$PREFECT_HOME/profiles.toml``, else
+    ``~/.prefect/profiles.toml``; profile ``$PREFECT_PROFILE`` or the file's ``active``), as
+    ``prefect config set PREFECT_API_URL=...`` writes it; read without importing Prefect."""
+    if os.environ.get("PREFECT_API_URL"):
+        return os.environ["PREFECT_API_URL"]
+    import tomllib
+
+    home = Path(os.environ.get("PREFECT_HOME") or "~/.prefect").expanduser()
+    path = Path(os.environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml").expanduser()
+    try:
+        profiles = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    active = os.environ.get("PREFECT_PROFILE") or profiles.get("active", "ephemeral")
+    url = profiles.get("profiles", {}).get(active, {}).get("PREFECT_API_URL")
+    return str(url) if url else None
 
 
 def flow_run_links(ui_url: str, since: float, limit: int = 5) -> list[str]:

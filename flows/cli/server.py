@@ -62,15 +62,15 @@ def stop() -> None:
 @server_app.command("status")
 def status() -> None:
     """Say whether the persistent server is up, with its URL, PID and data folder."""
-    import os
-
     from flows.server import server_folder, server_status
 
+    from .environment import configured_api_url
+
     info, state = server_status()
-    if os.environ.get("PREFECT_API_URL"):
+    configured = configured_api_url()
+    if configured:
         errors.print(
-            f"note: PREFECT_API_URL={os.environ['PREFECT_API_URL']} is set: run and fit use that "
-            "server, not this one",
+            f"note: PREFECT_API_URL={configured} is set: run and fit use that server, not this one",
             highlight=False,
             soft_wrap=True,
         )
@@ -117,13 +117,13 @@ def serve(
     from pipeline.errors import ConfigError, EnergySweepError
     from pipeline.sweep import load_config
 
-    from .environment import prefect_environment
+    from .environment import configured_api_url, prefect_environment
 
     try:
         if cron is not None and interval is not None:
             raise ConfigError.for_field("interval", interval, "cannot be set together with cron")
         load_config(config, store=store)  # bad input refused before Prefect starts
-        api = os.environ.get("PREFECT_API_URL")
+        api = configured_api_url()
         if not api:
             server = running_server()
             if server is None:
