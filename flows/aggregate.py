@@ -107,3 +107,25 @@ def aggregate(
             unexplained,
         )
     return rows
+
+
+@flow(name="energy-sweep-fit-report")
+def fit_and_report(
+    store: str,
+    replicates: int = 1000,
+    seed: int = 0,
+    report_dir: str | None = None,
+    scheduler: str | None = None,
+) -> str:
+    """The aggregation after a sweep: :func:`aggregate` (the ``fits`` group), then the report
+    (PNG figures and ``report.html``, in ``report_dir``, default ``<store>_report``).
+
+    Returns the path of the HTML page. The deployment ``aggregate`` of ``deploy/prefect.yaml``
+    runs this flow after each sweep.
+    """
+    from pipeline.report import build_report, default_report_dir
+
+    aggregate(store, replicates=replicates, seed=seed, scheduler=scheduler)
+    page = build_report(store, report_dir or default_report_dir(store))
+    get_run_logger().info("report written to %s", page)
+    return str(page)

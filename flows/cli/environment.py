@@ -2,8 +2,9 @@
 
 - :func:`prefect_environment`: Prefect settings the commands default (analytics off, start-up
   time), set for the block.
-- :func:`prefect_server`: the temporary Prefect API server of a command, when no
-  ``PREFECT_API_URL`` is configured. Prefect would start one itself (a ``uvicorn`` child in the
+- :func:`prefect_server`: the Prefect API of a command: a configured ``PREFECT_API_URL``, else the
+  persistent server of ``energy-sweep server start`` when it is up (:mod:`flows.server`), else
+  a temporary server. Prefect would start a temporary one itself (a ``uvicorn`` child in the
   command's process group, stopped only by an ``atexit`` hook), which a Ctrl-C at the terminal
   kills first, so that the interrupted flow then retries its API calls for minutes, and which
   SIGTERM or SIGKILL of the command leaves running. Started here instead, it lives in its own
@@ -62,18 +63,43 @@ def prefect_environment() -> Iterator[None]:
 
 @contextmanager
 def prefect_server() -> Iterator[str | None]:
-    """A temporary Prefect API server for the block, unless ``PREFECT_API_URL`` is set.
+    """The Prefect API of the block: a configured one, our persistent server, or a temporary one.
 
-    Yields the API URL it set in ``PREFECT_API_URL`` (``None`` when one was configured, or when
-    Prefect was imported before: its settings are read at import, so the server it already
-    knows is used and left alone). Prefect must be imported inside the block (its settings are
-    read at import). On exit, however the block ends (an exception, a signal turned into one),
-    Prefect's log and event queues are flushed, then the server's process group gets SIGTERM and,
-    after :data:`SERVER_STOP_SECONDS`, SIGKILL; the environment is restored.
+    In this order:
+
+    1. ``PREFECT_API_URL`` is set, in the environment or in the active Prefect profile
+       (:func:`configured_api_url`), or Prefect was imported before (its settings are read at
+       import, so the server it already knows is used and left alone): that one; yields ``None``.
+    2. The persistent server of ``energy-sweep server start`` is up (its PID file names a live
+       process that answers its health check, :func:`flows.server.running_server`):
+       ``PREFECT_API_URL`` points to it for the block, and on exit the links to the flow runs the
+       block made are printed on stderr (they stay in the Prefect UI). Yields its API URL.
+    3. Otherwise a temporary server, started here and stopped on exit. Yields its API URL.
+
+    Prefect must be imported inside the block (its settings are read at import). On exit, however
+    the block ends (an exception, a signal turned into one), Prefect's log and event queues are
+    flushed, then a temporary server's process group gets SIGTERM and, after
+    :data:`SERVER_STOP_SECONDS`, SIGKILL; the environment is restored.
     """
-    if os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules:
+    if configured_api_url() or "prefect" in sys.modules:
         # configured, or Prefect already read its settings here (a test harness, say): its own
         yield None
+        return
+    from flows.server import running_server
+
+    persistent = running_server()
+    if persistent is not None:
+        os.environ["PREFECT_API_URL"] = persistent.api_url
+        since = time.time()
+        try:
+            yield persistent.api_url
+        finally:
+            try:
+                _flush_prefect()
+                for link in flow_run_links(persistent.url, since):
+                    print(f"Prefect flow run: {link}", file=sys.stderr)
+            finally:
+                os.environ.pop("PREFECT_API_URL", None)
         return
     server = _start_server()
     url = f"http://127.0.0.1:{server.port}/api"  # type: ignore[attr-defined]
@@ -87,6 +113,51 @@ def prefect_server() -> Iterator[str | None]:
         finally:
             stop_process_group(server)
             os.environ.pop("PREFECT_API_URL", None)
+
+
+def configured_api_url() -> str | None:
+    """``PREFECT_API_URL`` from the environment, else from the active profile of Prefect's
+    ``profiles.toml`` (``$PREFECT_PROFILES_PATH``, else ``$PREFECT_HOME/profiles.toml``, else
+    ``~/.prefect/profiles.toml``; profile ``$PREFECT_PROFILE`` or the file's ``active``), as
+    ``prefect config set PREFECT_API_URL=...`` writes it; read without importing Prefect."""
+    if os.environ.get("PREFECT_API_URL"):
+        return os.environ["PREFECT_API_URL"]
+    import tomllib
+
+    home = Path(os.environ.get("PREFECT_HOME") or "~/.prefect").expanduser()
+    path = Path(os.environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml").expanduser()
+    try:
+        profiles = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    active = os.environ.get("PREFECT_PROFILE") or profiles.get("active", "ephemeral")
+    url = profiles.get("profiles", {}).get(active, {}).get("PREFECT_API_URL")
+    return str(url) if url else None
+
+
+def flow_run_links(ui_url: str, since: float, limit: int = 5) -> list[str]:
+    """UI links of the flow runs created on the server at ``ui_url`` since ``since`` (epoch
+    seconds), oldest first; none if Prefect was not imported or the server does not answer."""
+    if "prefect" not in sys.modules:
+        return []
+    import datetime
+
+    with contextlib.suppress(Exception):
+        from prefect.client.orchestration import get_client
+        from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterExpectedStartTime
+        from prefect.client.schemas.sorting import FlowRunSort
+
+        after = datetime.datetime.fromtimestamp(since - 1.0, tz=datetime.UTC)
+        with get_client(sync_client=True) as client:
+            runs = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    expected_start_time=FlowRunFilterExpectedStartTime(after_=after)
+                ),
+                sort=FlowRunSort.EXPECTED_START_TIME_ASC,
+                limit=limit,
+            )
+        return [f"{ui_url}/runs/flow-run/{run.id}" for run in runs]
+    return []
 
 
 def stop_process_group(

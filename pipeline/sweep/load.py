@@ -4,8 +4,8 @@ The YAML is read defensively, every refusal one line: a file larger than
 :data:`MAX_CONFIG_BYTES` is not read; a key repeated in one mapping is refused (YAML would keep
 the last one silently); nesting deeper than :data:`MAX_YAML_DEPTH` and aliases that expand to
 more than :data:`MAX_ALIAS_EXPANSION` nodes (an "alias bomb") are refused before any Python
-object is built. Relative ``store`` and signal ``path`` values of a config file are relative to
-the file's folder, and are replaced by absolute paths.
+object is built. Relative ``store`` and signal ``path`` and ``files`` values of a config file are
+relative to the file's folder, and are replaced by absolute paths.
 """
 
 from __future__ import annotations
@@ -120,7 +120,8 @@ def load_config(
 
 
 def resolve_paths(data: dict[str, Any], folder: str | Path) -> dict[str, Any]:
-    """``data`` with its relative ``store`` and ``signals[i].path`` made absolute against
+    """``data`` with its relative ``store``, ``signals[i].path`` and ``signals[i].files``
+    (glob patterns) made absolute against
     ``folder`` (the config file's folder; ``~`` expands to the home folder).
 
     Values of the wrong type are left for validation to report.
@@ -138,8 +139,8 @@ def resolve_paths(data: dict[str, Any], folder: str | Path) -> dict[str, Any]:
     signals = data.get("signals")
     if isinstance(signals, list):
         data["signals"] = [
-            {**group, "path": absolute(group["path"])}
-            if isinstance(group, Mapping) and "path" in group
+            {**group, **{key: absolute(group[key]) for key in ("path", "files") if key in group}}
+            if isinstance(group, Mapping)
             else group
             for group in signals
         ]

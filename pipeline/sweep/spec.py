@@ -11,6 +11,7 @@ what are the energies :math:`W_n` and :math:`F_n` of every layer :math:`n = 0, \
       - {kind: band_limited, count: 8, seed: 0, params: {bandwidth: 0.1}}
       - {kind: ecg}                   # recorded: no seed
       - {kind: file, path: data/my_signals.npy}   # (rows, N); count defaults to every row
+      - {kind: file, files: "data/new/*.npy"}     # every match, sorted: new files, new signals
     banks:
       - {family: meyer, params: {dilation: [1.5, 2.0]}}   # lists expand as a product
       - {family: morlet}
@@ -36,7 +37,11 @@ Conventions
   groups never share rows, whatever their seeds, kinds or order.
 - Banks expand per entry of ``banks:`` as the Cartesian product of the listed values, parameter
   names in sorted order, the last name varying fastest.
-- Relative paths (``store``, ``path`` of file groups) in a config file are relative to the
+- A ``files`` pattern (a glob) is expanded, when the spec is validated, into one ``path`` group
+  per matching file in sorted order (a directory listing; no file is opened), so a rerun picks
+  up new files as new signals. Name files so that new ones sort last (dates, counters) and keep
+  the group last in ``signals:``, so that new rows come after the rows already in a store.
+- Relative paths (``store``, ``path`` and ``files`` of file groups) in a config file are relative to the
   file's folder, not to the working directory: :func:`~pipeline.sweep.load_config` replaces
   them by absolute paths, which messages show. A mapping given to :meth:`SweepConfig.from_mapping`
   without a file keeps its paths as they are (relative to the working directory). A ``--store``
@@ -141,6 +146,10 @@ class SignalGroup(BaseModel):
         netCDF file (``.nc``) read with xarray (:mod:`pipeline.sweep.readers`).
     variable
         The variable of a Zarr or netCDF file; may be omitted when the file holds one.
+    files
+        ``kind: file`` only, instead of ``path``: a glob pattern (``*``, ``?``, ``[...]``,
+        ``**`` for any depth). :class:`SweepConfig` replaces the group by one ``path`` group per
+        match in sorted order (every row of each), so the validated spec never holds a pattern.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -160,6 +169,12 @@ class SignalGroup(BaseModel):
         description="kind 'file': .npy, .zarr or .nc path, relative to the config file's folder",
     )
     variable: str | None = Field(None, description="kind 'file': variable of a Zarr/netCDF file")
+    files: str | None = Field(
+        None,
+        exclude=True,  # expanded into path groups at validation: never in a dump
+        description="kind 'file': a glob pattern such as data/*.npy, relative to the config file's "
+        "folder; each match, sorted, becomes a group of its own (new files: new signals)",
+    )
 
 
 class BankGrid(BaseModel):
@@ -294,6 +309,20 @@ class SweepConfig(BaseModel):
             _check_grid(f"banks[{index}]", grid)
         return self
 
+    @model_validator(mode="after")
+    def _expand_file_patterns(self) -> SweepConfig:
+        """Replace each ``files`` group by one ``path`` group per match, sorted (after the checks
+        above, so their messages give the indices of the YAML)."""
+        if any(group.files is not None for group in self.signals):
+            expanded = [
+                expanded_group
+                for index, group in enumerate(self.signals)
+                for expanded_group in expand_file_pattern(f"signals[{index}]", group)
+            ]
+            object.__setattr__(self, "signals", expanded)  # frozen: set once, while validating
+            check_limits(self)
+        return self
+
     def __eq__(self, other: object) -> bool:
         """Specs are equal when their fields are (the resolved plan is not compared)."""
         if not isinstance(other, SweepConfig):
@@ -423,11 +452,62 @@ def allowed_keys() -> dict[str, list[str]]:
     }
 
 
+#: Most files a ``files`` pattern may match (each becomes a group of the plan).
+MAX_PATTERN_FILES = 10_000
+
+
+def expand_file_pattern(here: str, group: SignalGroup) -> list[SignalGroup]:
+    """``[group]``, or for a ``files`` group one ``path`` group per match of its pattern, in
+    sorted order, with the group's ``variable``.
+
+    Raises
+    ------
+    ConfigError
+        ``signals[1].files = '/data/*.npy': matches no file; ...``, or more than
+        :data:`MAX_PATTERN_FILES` matches.
+
+    Examples
+    --------
+    >>> expand_file_pattern("signals[0]", SignalGroup(kind="white_noise", seed=0))[0].kind
+    'white_noise'
+    """
+    if group.files is None:
+        return [group]
+    import glob
+
+    matches = sorted(glob.glob(group.files, recursive=True))
+    if not matches:
+        raise path_error(
+            f"{here}.files",
+            group.files,
+            "matches no file; the pattern must match at least one signal file "
+            "(relative patterns are relative to the config file's folder)",
+        )
+    if len(matches) > MAX_PATTERN_FILES:
+        raise path_error(
+            f"{here}.files",
+            group.files,
+            f"matches {len(matches)} files; at most {MAX_PATTERN_FILES} are allowed (gather rows "
+            "into fewer files)",
+        )
+    return [SignalGroup(kind=FILE_KIND, path=match, variable=group.variable) for match in matches]
+
+
 def _check_group(here: str, group: SignalGroup, shape: tuple[int, ...]) -> None:
     """Pure checks of one signal group: kind, fields of that kind, parameter names, dims."""
     if group.kind == FILE_KIND:
-        if group.path is None:
-            raise ConfigError.for_field(f"{here}.path", None, "is required for kind 'file'")
+        if group.files is not None:
+            for field, value in (("path", group.path), ("count", group.count)):
+                if value is not None:
+                    raise path_error(
+                        f"{here}.{field}",
+                        value,
+                        "must be omitted when files is given (every row of every match is taken)",
+                    )
+        elif group.path is None:
+            raise ConfigError.for_field(
+                f"{here}.path", None, "is required for kind 'file' (or files: a glob pattern)"
+            )
         for field, value in (("seed", group.seed), ("params", group.params or None)):
             if value is not None:
                 raise ConfigError.for_field(
@@ -439,7 +519,7 @@ def _check_group(here: str, group: SignalGroup, shape: tuple[int, ...]) -> None:
             f"{here}.kind", group.kind, f"must be one of {', '.join([*signal_kinds(), FILE_KIND])}"
         )
     kind = signal_kind(group.kind)
-    for field in ("path", "variable"):
+    for field in ("path", "variable", "files"):
         if getattr(group, field) is not None:
             raise path_error(
                 f"{here}.{field}", getattr(group, field), f"is only allowed for kind '{FILE_KIND}'"
