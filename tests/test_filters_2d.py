@@ -3,13 +3,16 @@ their tilings, refusals, and the build cache (docs/theory.md §14)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from kymatio.scattering2d.filter_bank import filter_bank
 
 from pipeline.errors import InvalidParameterError
-from pipeline.filters import families, family_info, make_bank
+from pipeline.filters import FilterBank, families, family_info, make_bank
 from pipeline.filters._profiles_2d import angular_windows
 from pipeline.filters.curvelet import wedge_counts
 from pipeline.filters.shearlet import cone_windows, shear_counts
@@ -199,3 +202,27 @@ def test_bad_2d_parameters_name_the_argument(family, params, argument) -> None:
 def test_2d_families_refuse_1d_grids(family: str) -> None:
     with pytest.raises(InvalidParameterError, match=r"^shape = \(64,\): .*2-D grids only"):
         make_bank(family, 64)
+
+
+def test_morlet_2d_is_kymatios_bank_and_so_are_its_frame_bounds() -> None:
+    size, scales, orientations = 32, 3, 4
+    theirs = filter_bank(size, size, scales, L=orientations)
+    ours = make_bank("morlet_2d", (size, size), scales=scales, orientations=orientations)
+    arrays = np.zeros((scales * orientations, size, size))
+    for psi in theirs["psi"]:
+        # Kymatio's index t points along (axis 0, axis 1) = (cos, sin) of (L/2 - 1 - t) pi/L; our
+        # angle atan2(omega_y, omega_x) is pi/2 minus theirs: our wedge L/2 - (L/2 - 1 - t) = 1 + t
+        wedge = (1 + psi["theta"]) % (2 * orientations)
+        row = psi["j"] * orientations + wedge % orientations
+        spectrum = np.asarray(psi["levels"][0], dtype=float) / math.sqrt(2.0)
+        arrays[row] = spectrum if wedge < orientations else Grid((size, size)).reflect(spectrum)
+    # Kymatio's filters are float32
+    np.testing.assert_allclose(ours.filters[: scales * orientations].real, arrays, atol=5e-5)
+    np.testing.assert_allclose(ours.lowpass.real, theirs["phi"]["levels"][0], atol=5e-5)
+    grid = Grid((size, size))
+    kymatio_bank = FilterBank.from_arrays(
+        theirs["phi"]["levels"][0], np.concatenate([arrays, grid.mirror(arrays)]), normalise=False
+    )
+    np.testing.assert_allclose(
+        kymatio_bank.check().frame_bounds, ours.check().frame_bounds, atol=2e-4
+    )

@@ -46,6 +46,22 @@ def gabor_spectrum(
     return np.exp(-0.5 * sigma**2 * (along**2 + across**2 / slant**2))
 
 
+def sampled_spectrum(
+    omega_y: np.ndarray, omega_x: np.ndarray, sigma: float, theta: float, xi: float, slant: float
+) -> np.ndarray:
+    r"""The DFT of the atom *sampled in space*: :func:`gabor_spectrum` periodised in frequency,
+    :math:`\sum_{m \in \{-1, 0, 1\}^2} \hat g(\omega + 2\pi m)` (Kymatio samples its filters in
+    space; the copies beyond the first ring are below 1e-15 for σ >= 0.8).
+    """
+    return sum(
+        gabor_spectrum(
+            omega_y + 2.0 * np.pi * m_y, omega_x + 2.0 * np.pi * m_x, sigma, theta, xi, slant
+        )
+        for m_y in (-1, 0, 1)
+        for m_x in (-1, 0, 1)
+    )
+
+
 @cached_bank
 def make_morlet_2d(
     grid: Grid, *, scales: int = 3, orientations: int = 8, normalise: bool = False
@@ -71,7 +87,9 @@ def make_morlet_2d(
     :math:`\theta_l = l\pi/L`, slant 4/L, and :math:`\kappa` chosen so that
     :math:`\hat\psi(0) = 0` (the Morlet correction); low-pass
     :math:`\hat\phi(\omega) = e^{-\sigma_\phi^2|\omega|^2/2}`, :math:`\sigma_\phi = 0.8\cdot
-    2^{J-1}`. Frequencies :math:`\omega = 2\pi k/N` rad/sample (docs/theory.md §14).
+    2^{J-1}`, each periodised as in :func:`sampled_spectrum`. Frequencies :math:`\omega = 2\pi k/N` rad/sample. Kymatio keeps θ in [0, π) for
+    real input; this bank holds every wavelet and its mirror (θ + π), each divided by
+    :math:`\sqrt2`, so that its energies on real images are Kymatio's (docs/theory.md §14).
     """
     require_ndim(grid, "morlet_2d", ndim=2)
     scales = positive_integer("scales", scales)
@@ -85,14 +103,15 @@ def make_morlet_2d(
         for wedge in range(orientations):
             theta = wedge * math.pi / orientations
             slant = 4.0 / orientations
-            gabor = gabor_spectrum(omega_y, omega_x, sigma, theta, xi, slant)
-            envelope = gabor_spectrum(omega_y, omega_x, sigma, theta, 0.0, slant)
-            kappa = math.exp(-0.5 * sigma**2 * xi**2)  # gabor at 0 over envelope at 0
+            gabor = sampled_spectrum(omega_y, omega_x, sigma, theta, xi, slant)
+            envelope = sampled_spectrum(omega_y, omega_x, sigma, theta, 0.0, slant)
+            kappa = gabor[0, 0] / envelope[0, 0]  # the Morlet correction: psi^(0) = 0
             wavelets.append(gabor - kappa * envelope)
-    lowpass = gabor_spectrum(omega_y, omega_x, SIGMA0 * 2.0 ** (scales - 1), 0.0, 0.0, 1.0)
+    lowpass = sampled_spectrum(omega_y, omega_x, SIGMA0 * 2.0 ** (scales - 1), 0.0, 0.0, 1.0)
     params = {"scales": scales, "orientations": orientations, "normalise": bool(normalise)}
-    # orientations theta + pi are the point-reflected mirrors (exactly, Nyquist bins included)
-    wavelets = np.stack(wavelets)
+    # orientations theta + pi are the point-reflected mirrors (exactly, Nyquist bins included);
+    # Kymatio computes theta in [0, pi) only, for real input: each of a pair carries half
+    wavelets = np.stack(wavelets) / math.sqrt(2.0)
     filters = np.concatenate([wavelets, grid.mirror(wavelets)])
     return FilterBank.from_arrays(
         lowpass, filters, normalise=bool(normalise), family="morlet_2d", params=params
