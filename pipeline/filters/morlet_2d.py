@@ -87,9 +87,10 @@ def make_morlet_2d(
     :math:`\theta_l = l\pi/L`, slant 4/L, and :math:`\kappa` chosen so that
     :math:`\hat\psi(0) = 0` (the Morlet correction); low-pass
     :math:`\hat\phi(\omega) = e^{-\sigma_\phi^2|\omega|^2/2}`, :math:`\sigma_\phi = 0.8\cdot
-    2^{J-1}`, each periodised as in :func:`sampled_spectrum`. Frequencies :math:`\omega = 2\pi k/N` rad/sample. Kymatio keeps θ in [0, π) for
-    real input; this bank holds every wavelet and its mirror (θ + π), each divided by
-    :math:`\sqrt2`, so that its energies on real images are Kymatio's (docs/theory.md §14).
+    2^{J-1}`, each periodised as in :func:`sampled_spectrum`. Frequencies
+    :math:`\omega = 2\pi k/N` rad/sample. Kymatio keeps θ in [0, π) for real input; this bank
+    holds every wavelet and its mirror (θ + π), each divided by :math:`\sqrt2`, so that its
+    energies on real images are Kymatio's (docs/theory.md §14).
     """
     require_ndim(grid, "morlet_2d", ndim=2)
     scales = positive_integer("scales", scales)
