@@ -110,3 +110,47 @@ def test_cartoons_are_piecewise_flat_with_smooth_edges() -> None:
 def test_bad_image_parameters_name_the_argument(kind, params, argument) -> None:
     with pytest.raises(InvalidParameterError, match=f"^{argument} = "):
         make_signals(kind, count=1, shape=(16, 16), seed=0, **params)
+
+
+@pytest.mark.slow
+def test_a_sweep_over_images_is_stored_fitted_and_reported(tmp_path) -> None:
+    import yaml
+    from conftest import build_store
+
+    from pipeline.analysis import aggregate_results
+    from pipeline.report import build_report
+    from pipeline.report.images_section import FIGURE_FILE
+    from pipeline.store import open_results, write_fits
+
+    config = {
+        "name": "images-test",
+        "shape": [24, 20],
+        "depth": 3,
+        "energy_budget": 1e-4,
+        "chunk": 2,
+        "store": str(tmp_path / "s.zarr"),
+        "signals": [
+            {"kind": "camera", "count": 2, "seed": 0, "params": {"zoom": 2.0}},
+            {"kind": "cartoon", "count": 2, "seed": 0},
+        ],
+        "banks": [
+            {"family": "directional", "params": {"scales": 2, "orientations": 4}},
+            {"family": "curvelet", "params": {"scales": 2, "alpha": [0.0, 1.0]}},
+        ],
+    }
+    (tmp_path / "sweep.yaml").write_text(yaml.safe_dump(config))
+    store = build_store(tmp_path / "sweep.yaml")
+    results = open_results(store)
+    assert results.attrs["grid_shape"] == [24, 20]
+    assert results.propagated_energy.shape == (4, 3, 4)
+    fits = aggregate_results(results, replicates=20).load()
+    # bound (A) in d = 2: alpha(2), window order (d + 1)/2, never exceeded; no bound (B) in 2-D
+    assert fits.attrs["bound_window_order"] == 1.5
+    assert not fits.violates_bound_general.any()
+    assert fits.meets_analyticity.all() and fits.meets_parseval.all()
+    assert np.isnan(fits.bound_exponential).all()
+    write_fits(store, fits)
+    page = build_report(store, tmp_path / "report")
+    text = page.read_text()
+    assert "Images: the 2-D families compared" in text and "curvelet alpha=0" in text
+    assert (tmp_path / "report" / FIGURE_FILE).stat().st_size > 1000
