@@ -19,9 +19,9 @@ SMALL_BANK_PARAMS: dict[str, dict] = {
 }
 
 
-@pytest.fixture(params=families())
+@pytest.fixture(params=families(ndim=1))
 def small_bank(request: pytest.FixtureRequest) -> FilterBank:
-    """A Parseval bank of every registered family on N = 64 (its defaults if not listed above)."""
+    """A Parseval bank of every registered 1-D family on N = 64 (its defaults if not listed above)."""
     return make_bank(request.param, 64, **SMALL_BANK_PARAMS.get(request.param, {}))
 
 

@@ -26,7 +26,7 @@ from pipeline.filters import families, make_bank
 
 def draw(length: int, out: Path) -> None:
     """One panel per registered family; frequencies in cycles/sample on the DFT grid."""
-    names = families()
+    names = families(ndim=1)
     freq = np.fft.fftshift(np.fft.fftfreq(length))
     fig, axes = plt.subplots(len(names), 1, figsize=(9, 2.1 * len(names)), sharex=True)
     for ax, name in zip(np.atleast_1d(axes), names, strict=True):

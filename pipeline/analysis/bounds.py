@@ -78,10 +78,12 @@ def _bounds_block(
     bases: NDArray,
     n_layers: int,
     l: float,  # noqa: E741
+    d: int = 1,
 ) -> NDArray[np.float64]:
     """Bounds (A), (B) of a block of radial power (..., radius) -> (..., bank, layer, 2).
 
     NaN at layer 0, where :math:`\\delta` is not in (0, inf), and (B) where a is not derived.
+    (A) with :math:`\\alpha(d)` for signals on d-dimensional grids (docs/theory.md §4).
     """
     out = np.full((*power.shape[:-1], len(deltas), n_layers, 2), np.nan)
     layers = np.arange(1, n_layers)
@@ -90,7 +92,7 @@ def _bounds_block(
     for bank, (delta, base) in enumerate(zip(deltas, bases, strict=True)):
         if not (np.isfinite(delta) and delta > 0):
             continue
-        general = kernels.window_radii_general(layers, delta)
+        general = kernels.window_radii_general(layers, delta, d)
         out[..., bank, 1:, 0] = kernels.window_bound(radii, power, general, l)
         if np.isfinite(base):
             exponential = kernels.window_radii_exponential(layers, delta, base)
@@ -115,7 +117,8 @@ def compare_bounds(
     epsilons
         energy losses for the layer counts.
     l
-        window order of the bounds (docs/theory.md §3).
+        window order of the bounds (docs/theory.md §3); on a d-dimensional grid (the store's
+        ``grid_shape``) at least :math:`(d+1)/2`, to which a smaller one is raised.
 
     Returns
     -------
@@ -130,6 +133,11 @@ def compare_bounds(
     """
     power = stored_radial_power(energies)
     facts = bank_facts_dataset(stored_bank_facts(energies)).assign_coords(bank=energies.bank.values)
+    # images (d = 2): alpha(d) in (A), the window order raised to the smallest admissible one,
+    # (d + 1)/2 (docs/theory.md §3), and no (B), which the theory states for d = 1 only (§6)
+    d = len(energies.attrs.get("grid_shape", (1,)))
+    l = max(float(l), (d + 1) / 2)  # noqa: E741
+    bases = facts.decay_base if d == 1 else xr.full_like(facts.decay_base, np.nan)
     propagated = energies.propagated_energy.transpose("signal", "bank", "layer")
     n_layers = propagated.sizes["layer"]
     bounds = xr.apply_ufunc(
@@ -140,9 +148,10 @@ def compare_bounds(
         kwargs={
             "radii": power[RADIUS_DIM].values,
             "deltas": facts.high_pass_delta.values,
-            "bases": facts.decay_base.values,
+            "bases": bases.values,
             "n_layers": n_layers,
             "l": float(l),
+            "d": d,
         },
         dask="parallelized",
         output_dtypes=[np.float64],
@@ -195,10 +204,11 @@ def compare_bounds(
     counts = worst_case_layers(
         result.essential_bandwidth,
         facts.high_pass_delta,
-        facts.decay_base,
+        bases,
         eps,
         guaranteed=meets,
         l=l,
+        d=d,
     )
     not_guaranteed = "; NaN on banks that fail a hypothesis (see hypotheses_failed)"
     result["layers_needed_general_bound"] = counts.general.assign_attrs(

@@ -44,12 +44,15 @@ class FamilyInfo:
         report's axis for decay exponents).
     recalled_decay_base
         the paper's recalled constant for the family's filter class, if any.
+    ndim
+        the number of grid axes the family is defined on (1: signals, 2: images).
     """
 
     name: str
     builder: BankBuilder
     scale_parameters: tuple[str, ...] = ()
     recalled_decay_base: RecalledDecayBase | None = None
+    ndim: int = 1
 
 
 _FAMILIES: dict[str, FamilyInfo] = {}
@@ -61,11 +64,12 @@ def register(
     *,
     scale_parameters: tuple[str, ...] = (),
     recalled_decay_base: RecalledDecayBase | None = None,
+    ndim: int = 1,
 ) -> None:
     """Register ``builder(grid, **params) -> FilterBank`` under ``name`` with its declarations."""
     if name in _FAMILIES and _FAMILIES[name].builder is not builder:
         raise ValueError(f"filter family {name!r} is already registered")
-    info = FamilyInfo(name, builder, tuple(scale_parameters), recalled_decay_base)
+    info = FamilyInfo(name, builder, tuple(scale_parameters), recalled_decay_base, int(ndim))
     keywords = _keyword_parameters(builder)
     unknown = [p for p in info.scale_parameters if p not in keywords]
     if unknown:
@@ -73,9 +77,9 @@ def register(
     _FAMILIES[name] = info
 
 
-def families() -> list[str]:
-    """Names of the registered families, sorted."""
-    return sorted(_FAMILIES)
+def families(ndim: int | None = None) -> list[str]:
+    """Names of the registered families, sorted; only those defined on ``ndim``-D grids if given."""
+    return sorted(name for name, info in _FAMILIES.items() if ndim in (None, info.ndim))
 
 
 def family_info(family: str) -> FamilyInfo:

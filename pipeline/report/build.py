@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..store import StorePath, open_fits
 from .figures import plot_bound_ratios, plot_decay, plot_exponents, plot_layers_needed, png_bytes
+from .images_section import add_images_section
 from .page import render_html, write_report_files
 from .summaries import (
     bank_info,
@@ -84,4 +85,5 @@ def build_report(store: StorePath, out_dir: StorePath) -> Path:
         "provenance": provenance_table(origin),
     }
     page = render_html(images, tables, origin, unexplained=int(ratios["unexplained"].sum()))
+    page = add_images_section(page, images, dataset, banks)  # 2-D sweeps only
     return write_report_files(Path(os.fspath(out_dir)), images, page.encode("utf-8"))
