@@ -281,7 +281,8 @@ def test_the_fit_flow_writes_fits_that_open_results_merges(swept: dict) -> None:
     every = results.sel(pool="all")
     lower, upper = every.pooled_exp_rate_lower, every.pooled_exp_rate_upper
     shown = np.isfinite(lower.values)  # no interval: NaN with its reason (issue 9)
-    assert np.all((lower <= every.pooled_exp_rate) & (every.pooled_exp_rate <= upper))[shown]
+    inside = (lower <= every.pooled_exp_rate) & (every.pooled_exp_rate <= upper)
+    assert np.all(inside.values[shown])
     assert all(every.pooled_note.values[~shown])
     if np.isfinite(rows[0]["exp_rate_lower"]):
         assert rows[0]["exp_rate_lower"] <= rows[0]["exp_rate"] <= rows[0]["exp_rate_upper"]
