@@ -218,10 +218,13 @@ def test_bank_table_holds_the_fits_numbers(built: Built, dataset: xr.Dataset) ->
         )
         assert cells["curves used"] == str(int(everything["pooled_curves"][b]))
         met = all(bool(dataset[name][b]) for name in ("meets_analyticity", "meets_parseval"))
-        assert (cells["hypotheses (§3)"] == "all met") == (
+        assert cells["bounds that hold (§3, §6)"].startswith("(A) and (B), a = ") == (
             met and bool(dataset["meets_high_pass"][b])
         )
-    assert rows[SLOW_BANK][header.index("hypotheses (§3)")] == "fails analyticity"
+    assert (
+        rows[SLOW_BANK][header.index("bounds that hold (§3, §6)")]
+        == "fails analyticity: no bound guaranteed"
+    )
 
 
 def test_layers_needed_table_matches_the_dataset(built: Built, dataset: xr.Dataset) -> None:

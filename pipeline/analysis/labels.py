@@ -45,3 +45,26 @@ def _format(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+#: Why (B) applies to every bank that meets the hypotheses on a finite grid (docs/theory.md §13).
+FINITE_GRID_NOTE = (
+    "on a finite grid every analytic high-pass Parseval bank has band ratio rho <= 1/(2 delta), "
+    "so bound (B) with the derived a = (rho+1)/(rho-1) > 1 applies to it as well as (A); "
+    "polynomial and exponential guarantees differ only in how they scale with N "
+    "(docs/theory.md §6, §13)"
+)
+
+
+def theorem_statement(failed: list[str], decay_base: float) -> str:
+    r"""Which of the paper's bounds a bank is guaranteed, in a few words.
+
+    A bank that meets every hypothesis of docs/theory.md §3 gets (A) and (B) with its derived
+    :math:`a = (\rho+1)/(\rho-1)` (on a finite grid :math:`\rho \le 1/(2\delta)`, so :math:`a > 1`
+    for every such bank: :data:`FINITE_GRID_NOTE`); a bank that fails one gets neither.
+    """
+    if failed:
+        return f"fails {', '.join(failed)}: no bound guaranteed"
+    if decay_base == decay_base and decay_base > 1:
+        return f"(A) and (B), a = {decay_base:.3g}"
+    return "(A); (B) not derived (rho undefined)"

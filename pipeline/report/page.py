@@ -45,15 +45,17 @@ code { font-size: 0.9em; } .note { max-width: 60em; }
 #: The caption of each figure (HTML: sub- and superscripts).
 CAPTIONS = {
     "decay.png": Markup(
-        "Energy still propagating after layer n, W<sub>n</sub>/‖f‖², median over signals "
-        "(line) with the 10–90 % band, per bank; bound (A) (docs/theory.md §4) dashed and bound "
-        "(B) (docs/theory.md §6) dotted in the bank's colour (median over signals of "
-        "bound/‖f‖²), the median pruning slack s<sub>n</sub>/‖f‖² as a grey floor where nonzero "
-        "(the true W<sub>n</sub> lies in [W<sub>n</sub>, W<sub>n</sub>+s<sub>n</sub>]), and the "
-        "round-off floor below which the fits ignore a layer."
+        "Energy still propagating after layer n, W<sub>n</sub>/‖f‖², per bank: the median over "
+        "signals (line) with the 10–90 % band at layers where the median is resolved "
+        "(W<sub>n</sub> > 10 s<sub>n</sub>). Where pruning leaves a layer unresolved the true "
+        "median lies in [W<sub>n</sub>, W<sub>n</sub> + s<sub>n</sub>] (docs/theory.md §2): "
+        "drawn as a pale bar up to a cap at W<sub>n</sub> + s<sub>n</sub>, with the kept value "
+        "(a lower bound only) as an open triangle. Bounds (A) and (B) are near 1 at these "
+        "depths; bound_ratios.png compares them with W<sub>N</sub> + s<sub>N</sub>."
     ),
     "exponents.png": Markup(
-        "Pooled decay per bank (one slope per bank, one intercept per curve): log a of "
+        "Pooled decay per bank (mean over the signals fitted in every bank of each curve's "
+        "least-squares rate on layers n ≥ 2): log a of "
         "W<sub>n</sub> ~ C<sub>i</sub> a<sup>−n</sup> (top) and β of W<sub>n</sub> ~ "
         "C<sub>i</sub> n<sup>−β</sup> (bottom), against the family's scale parameter. Black: "
         "all signals with the bootstrap interval (filled where that model is preferred); "
@@ -92,10 +94,14 @@ that meet every hypothesis: this is a bug (see Violations).</p>
 {% endif %}
 <h2>Banks</h2>
 {{ tables.banks }}
-<p class="note muted">δ: high-pass radius (cycles/sample); ρ: largest band-edge ratio; a: derived \
-decay base of bound (B), docs/theory.md §6; pooled fits over all signals with their bootstrap \
-interval (lower, upper); preferred model: smaller pooled residual sum of squares; curves used: \
-curves with enough resolved layers.</p>
+<p class="note muted">Bounds that hold: a bank meeting every hypothesis of docs/theory.md §3 has \
+(A) and (B); on a finite grid every analytic high-pass Parseval bank has ρ ≤ 1/(2δ), so (B) with \
+the derived a = (ρ+1)/(ρ−1) > 1 applies to the random (“general”) banks too, and polynomial and \
+exponential guarantees differ only in how they scale with N (docs/theory.md §13). δ: high-pass \
+radius (cycles/sample); ρ: largest band-edge ratio. Pooled rates: the mean over the signals \
+fitted in every bank of each curve's least-squares rate on resolved layers n ≥ 2, with a \
+bootstrap interval that also holds the pruning budget's effect (lower, upper); preferred model: \
+smaller summed AIC; curves used: signals in the pool.</p>
 <h2>Figures</h2>
 {% for figure in figures %}
 <figure id="{{ figure.name }}"><img alt="{{ figure.name }}" \
