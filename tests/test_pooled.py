@@ -3,17 +3,22 @@ that hold the budget (pipeline/analysis/pooled.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import xarray as xr
+import yaml
+from conftest import build_store
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.analysis import EXPONENTIAL, POLYNOMIAL, UNRESOLVED
+from pipeline.analysis import EXPONENTIAL, POLYNOMIAL, UNRESOLVED, bank_labels
 from pipeline.analysis.pooled import ALL_SIGNALS, poisson_weights, pool_fits
 from pipeline.cascade import propagate
 from pipeline.errors import InvalidParameterError
 from pipeline.filters import make_bank
+from pipeline.store import open_results, verify_store
 
 LAYERS = np.arange(11)
 
@@ -228,3 +233,90 @@ def test_bad_arguments_are_refused_in_one_line(arguments: dict, message: str) ->
     energies = curves(exponential_curves(np.array([1.0]), np.zeros(3)))
     with pytest.raises(InvalidParameterError, match=message):
         pool_fits(energies, **arguments)
+
+
+def test_one_store_holds_an_exact_and_a_budgeted_bank_whose_intervals_overlap(
+    tmp_path: Path,
+) -> None:
+    """Per-bank depth and budget (banks[i].depth, banks[i].energy_budget): a real store with the
+    same meyer bank exact at depth 6 and at budget 1e-6 at the sweep's depth 7, and a gabor bank
+    exact at depth 4. The store records each bank's own values, verifies clean (NaN beyond a
+    bank's depth), and the budgeted and exact pooled intervals overlap on the same layers."""
+    spec = {
+        "name": "per-bank",
+        "length": 256,
+        "signals": [{"kind": "white_noise", "count": 8, "seed": 3}],
+        "banks": [
+            {"family": "meyer", "depth": 6, "energy_budget": 0.0},
+            {"family": "meyer", "energy_budget": 1e-6},
+            {"family": "gabor", "params": {"spacing": 0.0625}, "depth": 4, "energy_budget": 0},
+        ],
+        "depth": 7,
+        "energy_budget": 1e-4,
+        "chunk": 4,
+        "store": str(tmp_path / "per_bank.zarr"),
+        "cluster": {"kind": "local", "workers": 1},
+    }
+    (tmp_path / "sweep.yaml").write_text(yaml.safe_dump(spec))
+    store = build_store(tmp_path / "sweep.yaml")
+    assert not verify_store(store).bad
+    stored = open_results(store).load()
+    assert stored.depth_per_bank.values.tolist() == [6, 7, 4]
+    assert stored.energy_budget_per_bank.values.tolist() == [0.0, 1e-6, 0.0]
+    w = stored.propagated_energy.transpose("signal", "bank", "layer").values
+    assert np.isnan(w[:, 0, 7]).all() and np.isfinite(w[:, 0, :7]).all()
+    assert np.isnan(w[:, 2, 5:]).all() and (stored.paths.values[:, 2, 5:] == 0).all()
+    assert (stored.pruned_slack.values[:, 0, :7] == 0).all()
+    pooled = pool_fits(stored, replicates=200, last_layer=5).sel(pool=ALL_SIGNALS)
+    exact, budgeted = pooled.isel(bank=0), pooled.isel(bank=1)
+    assert int(exact.pooled_curves) == int(budgeted.pooled_curves) == 8
+    assert float(budgeted.pooled_exp_rate_lower) <= float(exact.pooled_exp_rate_upper)
+    assert float(exact.pooled_exp_rate_lower) <= float(budgeted.pooled_exp_rate_upper)
+    # gabor at depth 4 has 3 layers n >= 2: not fitted, and it does not empty the others' pools
+    assert int(pooled.isel(bank=2).pooled_curves) == 0
+    assert "in this bank" in str(pooled.isel(bank=2).pooled_note.values)
+    labels = bank_labels(stored)
+    assert len(set(labels)) == 3 and "depth=6" in labels[0] and "budget=1e-06" in labels[1]
+
+
+def test_classes_are_pooled_per_parameter_value() -> None:
+    """Sobolev signals of two orders s form two pools; a class with one value stays one pool."""
+    rng = np.random.default_rng(5)
+    log_w = exponential_curves(np.array([1.0]), rng.uniform(-3, 0, 6))
+    log_w += rng.normal(0, 0.05, log_w.shape)
+    energies = curves(log_w, np.array(["sobolev"] * 4 + ["white_noise"] * 2)).assign_coords(
+        sobolev_s=("signal", [0.5, 0.5, 2.0, 2.0, np.nan, np.nan])
+    )
+    pooled = pool_fits(energies, replicates=50)
+    assert pooled.pool.values.tolist() == [
+        ALL_SIGNALS,
+        "sobolev s=0.5",
+        "sobolev s=2",
+        "white_noise",
+    ]
+    assert pooled.pooled_curves.sel(bank=0).values.tolist() == [6, 2, 2, 2]
+
+
+@pytest.mark.parametrize(
+    ("bank", "message"),
+    [
+        ({"family": "meyer", "depth": 21}, r"banks\[0\].depth = 21: must be <= the sweep's depth"),
+        ({"family": "gabor", "energy_budget": 0.0}, r"depth = 20: must be <= 16 for banks\[0\]"),
+        ({"family": "gabor", "energy_budget": 1.5}, r"banks\[0\].energy_budget"),
+    ],
+)
+def test_a_bank_s_own_depth_and_budget_are_checked_in_one_line(bank: dict, message: str) -> None:
+    from pipeline.errors import ConfigError
+    from pipeline.sweep import SweepConfig
+
+    spec = {
+        "name": "x",
+        "length": 64,
+        "signals": [{"kind": "white_noise", "count": 1, "seed": 0}],
+        "banks": [bank],
+        "depth": 20,
+        "energy_budget": 1e-4,
+        "store": "x.zarr",
+    }
+    with pytest.raises(ConfigError, match=message):
+        SweepConfig.from_mapping(spec)

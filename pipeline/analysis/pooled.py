@@ -186,7 +186,8 @@ def pool_fits(
         ``signal``, ``bank``, ``layer``: ``propagated_energy``, ``pruned_slack``. Dask-backed
         inputs are reduced chunk by chunk along ``signal``.
     pool_by
-        a coordinate on ``signal`` whose values form extra pools (default ``signal_class``);
+        a coordinate on ``signal`` whose values form extra pools (default ``signal_class``,
+        split per value of the class's parameters: ``sobolev s=0.5``, :func:`class_labels`);
         None, or absent from ``energies``, for the single pool :data:`ALL_SIGNALS`.
     replicates
         bootstrap replicates (Poisson weights over signals).
@@ -244,15 +245,49 @@ def pool_fits(
     return _pooled_dataset(totals, pools, energies, required, pool_by, **settings)
 
 
+#: Signal coordinates that are not a class's parameters (never split a pool).
+NOT_CLASS_PARAMETERS = ("seed", "seed_key", "seed_row", "record_offset", "file_row")
+
+
+def class_labels(energies: xr.Dataset, pool_by: str) -> NDArray:
+    """Each signal's pool label: its ``pool_by`` value, followed for ``signal_class`` by the
+    class parameters that vary within the class (``sobolev s=0.5``, ``band_limited
+    bandwidth=0.1``), so classes are pooled per parameter value, not across them."""
+    labels = np.array([str(value) for value in energies[pool_by].values], dtype=object)
+    if pool_by != "signal_class":
+        return labels
+    parameters = [
+        name
+        for name, coord in energies.coords.items()
+        if coord.dims == ("signal",)
+        and name not in NOT_CLASS_PARAMETERS
+        and np.issubdtype(coord.dtype, np.floating)
+    ]
+    out = labels.copy()
+    for name in sorted(set(labels.tolist())):
+        members = labels == name
+        for parameter in parameters:
+            values = np.asarray(energies[parameter].values)[members]
+            if len(set(values[np.isfinite(values)].tolist())) < 2:
+                continue
+            short = str(parameter).removeprefix(f"{name}_")
+            out[members] = [
+                f"{label} {short}={value:g}"
+                for label, value in zip(out[members], values, strict=True)
+            ]
+    return out
+
+
 def signal_pools(energies: xr.Dataset, pool_by: str | None) -> tuple[list[str], NDArray[np.int64]]:
-    """Pool names and each signal's pool code (1.. for classes; 0 is every signal)."""
+    """Pool names and each signal's pool code (1.. for classes; 0 is every signal); classes
+    split per parameter value (:func:`class_labels`)."""
     n = energies.sizes["signal"]
     if pool_by is None or pool_by not in energies.coords:
         return [ALL_SIGNALS], np.zeros(n, dtype=np.int64)
     coord = energies[pool_by]
     if coord.dims != ("signal",):
         raise InvalidParameterError("pool_by", pool_by, "must be a coordinate on 'signal' only")
-    labels = np.array([str(value) for value in coord.values], dtype=object)
+    labels = class_labels(energies, pool_by)
     names = sorted(set(labels.tolist()) - {ALL_SIGNALS})
     lookup = {name: i + 1 for i, name in enumerate(names)}
     return [ALL_SIGNALS, *names], np.array([lookup.get(v, 0) for v in labels], dtype=np.int64)

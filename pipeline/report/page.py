@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,13 @@ __all__ = ["CAPTIONS", "FIGURE_FILES", "HTML_FILE", "render_html", "write_report
 
 #: The page, and the figures written beside it (also embedded in it), in page order.
 HTML_FILE = "report.html"
-FIGURE_FILES = ("decay.png", "exponents.png", "layers_needed.png", "bound_ratios.png")
+FIGURE_FILES = (
+    "decay.png",
+    "local_rates.png",
+    "exponents.png",
+    "layers_needed.png",
+    "bound_ratios.png",
+)
 
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
@@ -52,6 +58,14 @@ CAPTIONS = {
         "drawn as a pale bar up to a cap at W<sub>n</sub> + s<sub>n</sub>, with the kept value "
         "(a lower bound only) as an open triangle. Bounds (A) and (B) are near 1 at these "
         "depths; bound_ratios.png compares them with W<sub>N</sub> + s<sub>N</sub>."
+    ),
+    "local_rates.png": Markup(
+        "Layer-by-layer decay rate log(W<sub>n</sub>/W<sub>n+1</sub>) per bank (natural log; "
+        "x: layer n of the step from W<sub>n</sub> to W<sub>n+1</sub>): mean over all signals "
+        "where both layers are resolved (line), smallest to largest over the signals with the "
+        "slack included (band), and log a of the derived base a = (ρ+1)/(ρ−1) dashed (the rate "
+        "bound (B) guarantees, docs/theory.md §6). A constant rate is exponential decay, a rate "
+        "falling to 0 a power law, a rising rate neither."
     ),
     "exponents.png": Markup(
         "Pooled decay per bank (mean over the signals fitted in every bank of each curve's "
@@ -102,6 +116,11 @@ radius (cycles/sample); ρ: largest band-edge ratio. Pooled rates: the mean over
 fitted in every bank of each curve's least-squares rate on resolved layers n ≥ 2, with a \
 bootstrap interval that also holds the pruning budget's effect (lower, upper); preferred model: \
 smaller summed AIC; curves used: signals in the pool.</p>
+{% for section in sections %}
+<h2>{{ section.title }}</h2>
+<p class="note">{{ section.text }}</p>
+{{ section.table }}
+{% endfor %}
 <h2>Figures</h2>
 {% for figure in figures %}
 <figure id="{{ figure.name }}"><img alt="{{ figure.name }}" \
@@ -136,6 +155,7 @@ def render_html(
     tables: Mapping[str, Styler],
     provenance: Mapping[str, Any],
     unexplained: int,
+    sections: Sequence[Mapping[str, Any]] = (),
 ) -> str:
     """The self-contained page: inline CSS, the PNGs as base64 data URIs, escaped text.
 
@@ -150,6 +170,9 @@ def render_html(
         :func:`pipeline.report.summaries.provenance` (its text is escaped here).
     unexplained
         flagged violations on banks that meet every hypothesis (a warning heads the page).
+    sections
+        extra sections after the bank table, in order: ``title`` and ``text`` (escaped, or
+        ``Markup``) and ``table`` (a Styler), e.g. :data:`pipeline.report.build.SECTIONS`.
     """
     figures = [
         {
@@ -167,6 +190,7 @@ def render_html(
         unexplained=unexplained,
         figures=figures,
         tables={name: Markup(styler.to_html()) for name, styler in tables.items()},
+        sections=[{**section, "table": Markup(section["table"].to_html())} for section in sections],
     )
 
 
