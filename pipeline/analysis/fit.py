@@ -34,7 +34,7 @@ code. ``aic_difference`` records the margin: below 2 the data do not decide.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import xarray as xr
@@ -182,17 +182,12 @@ def _line_fit(key: str, centred: CentredLayers) -> dict[str, NDArray]:
 
 
 def curve_statistics(
-    propagated: NDArray,
-    slack: NDArray,
-    layers: NDArray,
-    *,
-    last_layer: int | None = None,
-    log2_m: int = DEFAULT_LOG2_SAMPLES,
-    u: float = 2.0**-53,
+    propagated: NDArray, slack: NDArray, layers: NDArray, **settings: Any
 ) -> tuple[CentredLayers, dict[str, dict[str, NDArray]]]:
     """The resolved layers of curves (..., layer) and, per model key, the line fit
-    (``rate``, ``se``, ``intercept``, ``lower``, ``upper``, ``aic``; NaN for unused curves)."""
-    centred = centred_layers(propagated, slack, layers, last_layer=last_layer, log2_m=log2_m, u=u)
+    (``rate``, ``se``, ``intercept``, ``lower``, ``upper``, ``aic``; NaN for unused curves).
+    ``settings``: ``last_layer``, ``log2_m``, ``u`` of :func:`centred_layers`."""
+    centred = centred_layers(propagated, slack, layers, **settings)
     fits = {}
     for model in fit_models():
         line = _line_fit(model.key, centred)
@@ -201,18 +196,11 @@ def curve_statistics(
 
 
 def _fit_block(
-    propagated: NDArray,
-    slack: NDArray,
-    layers: NDArray,
-    last_layer: int | None,
-    log2_m: int,
-    u: float,
+    propagated: NDArray, slack: NDArray, layers: NDArray, **settings: Any
 ) -> NDArray[np.float64]:
     """All :func:`statistics` of a block of curves, (..., layer) -> (..., statistic); NaN where
     fewer than ``MIN_LAYERS`` layers are resolved (``layers_used`` is always set)."""
-    centred, fits = curve_statistics(
-        propagated, slack, layers, last_layer=last_layer, log2_m=log2_m, u=u
-    )
+    centred, fits = curve_statistics(propagated, slack, layers, **settings)
     columns = []
     for model in fit_models():
         line = fits[model.key]

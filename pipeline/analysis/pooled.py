@@ -31,6 +31,7 @@ Everything is a weighted sum over signals, so a store of any size is reduced chu
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import dask.array as da
 import numpy as np
@@ -74,18 +75,11 @@ def sums() -> list[str]:
 
 
 def _curve_sums(
-    propagated: NDArray,
-    slack: NDArray,
-    layers: NDArray,
-    last_layer: int | None,
-    log2_m: int,
-    u: float,
+    propagated: NDArray, slack: NDArray, layers: NDArray, **settings: Any
 ) -> NDArray[np.float64]:
     """(..., layer) -> (..., len(sums())): each curve's fitted rates, brackets and AIC (0 for
     curves with fewer than ``MIN_LAYERS`` resolved layers: they drop out of every sum)."""
-    centred, fits = curve_statistics(
-        propagated, slack, layers, last_layer=last_layer, log2_m=log2_m, u=u
-    )
+    centred, fits = curve_statistics(propagated, slack, layers, **settings)
     columns = [centred.use.astype(np.float64), np.where(centred.use, centred.count, 0)]
     for model in fit_models():
         line = fits[model.key]
