@@ -11,7 +11,13 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.clusters import dask_client
-from pipeline.analysis import EXPONENTIAL, POLYNOMIAL, aggregate_results, bank_labels
+from pipeline.analysis import (
+    EXPONENTIAL,
+    POLYNOMIAL,
+    aggregate_results,
+    bank_labels,
+    theorem_statement,
+)
 from pipeline.store import FITS_GROUP, open_results, write_fits
 
 _MODELS = {EXPONENTIAL: "exponential", POLYNOMIAL: "polynomial"}
@@ -40,6 +46,7 @@ def summarise(store: str) -> list[dict[str, Any]]:
                 "meets_parseval",
                 "meets_analyticity",
                 "meets_high_pass",
+                "decay_base",
             ]
         ]
         .sel(pool="all")
@@ -76,6 +83,7 @@ def summarise(store: str) -> list[dict[str, Any]]:
                 "violations_exponential": int(flags.violates_bound_exponential[index]),
                 "unexplained": int(flags.unexplained_violation[index]),
                 "hypotheses_failed": failed,
+                "theorem": theorem_statement(failed, float(bank.decay_base)),
             }
         )
     return rows

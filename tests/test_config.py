@@ -178,11 +178,14 @@ def test_bank_coords_nan_layout(small: SweepConfig) -> None:
         "bank_octaves",
         "bank_per_octave",
         "bank_hash",
+        "depth_per_bank",
+        "energy_budget_per_bank",
     }
     for name, column in coords.items():
         assert column.shape == (5,)
-        if name not in ("family", "bank_hash"):
+        if name not in ("family", "bank_hash", "depth_per_bank"):
             assert column.dtype == np.float64
+    assert coords["depth_per_bank"].tolist() == [small.depth] * 5  # no entry sets its own
     nan = np.nan
     np.testing.assert_array_equal(coords["bank_dilation"], [1.5, 2.0, nan, nan, nan])
     np.testing.assert_array_equal(coords["bank_seed"], [nan, nan, 0.0, 1.0, nan])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.analysis import (
     EXPONENTIAL,
@@ -18,6 +20,7 @@ from pipeline.analysis import (
     register_fit_model,
 )
 from pipeline.analysis.fit_models import _registry
+from pipeline.analysis.resolution import round_off_floor
 from pipeline.cascade import propagate
 from pipeline.filters import make_bank
 
@@ -39,19 +42,25 @@ def _curves(values: np.ndarray, slack: np.ndarray | None = None) -> xr.Dataset:
 
 
 @pytest.mark.parametrize("base", [1.5, 5 / 3, 2.0, 10.0])
-def test_exact_exponentials_give_their_base(base: float) -> None:
+def test_exact_exponentials_give_their_base_and_choose_the_exponential_model(base: float) -> None:
     w = base ** (-LAYERS.astype(float))
     fit = fit_decay(_curves(w)).isel(signal=0)
     assert float(fit.exp_rate) == pytest.approx(np.log(base), rel=1e-12)
     assert int(fit.preferred_model) == EXPONENTIAL
+    assert float(fit.aic_difference) > 2  # decided, not a tie
+    # no slack: the budget bracket is the rate itself
+    assert float(fit.exp_rate_budget_lower) == pytest.approx(np.log(base), rel=1e-12)
+    assert float(fit.exp_rate_budget_upper) == pytest.approx(np.log(base), rel=1e-12)
 
 
-@pytest.mark.parametrize("beta", [0.5, 1.0, 3.0])
-def test_exact_power_laws_give_their_exponent(beta: float) -> None:
+@pytest.mark.parametrize("beta", [0.5, 1.0, 3.0, 8.0])
+def test_exact_power_laws_give_their_exponent_and_choose_the_polynomial_model(beta: float) -> None:
     w = np.r_[1.0, np.arange(1, 13, dtype=float) ** -beta]
     fit = fit_decay(_curves(w)).isel(signal=0)
     assert float(fit.poly_exponent) == pytest.approx(beta, rel=1e-12)
     assert int(fit.preferred_model) == POLYNOMIAL
+    assert float(fit.aic_difference) > 2
+    assert int(fit.layers_used) == 11  # layers 2..12: layer 1 is never fitted
 
 
 def test_noisy_curves_recover_rates_within_their_standard_errors() -> None:
@@ -74,16 +83,55 @@ def test_noisy_curves_recover_rates_within_their_standard_errors() -> None:
     assert np.mean(fit_p.preferred_model.values == POLYNOMIAL) > 0.95
 
 
-def test_layers_below_slack_or_round_off_are_not_fitted() -> None:
+def test_layers_below_slack_or_the_round_off_floor_and_layer_1_are_not_fitted() -> None:
     w = 2.0 ** -LAYERS.astype(float)
-    w[9:] = 1e-20  # round-off level: must be ignored
-    slack = np.where(LAYERS >= 7, 1e-3, 0.0)  # W_7 = 7.8e-3 < 10 * slack: ignored from layer 7
+    w[10:] = 1e-25  # below the round-off floor (about 1e-19 here): ignored
+    slack = np.where(LAYERS >= 8, 5e-4, 0.0)  # W_8 = 3.9e-3 < 10 * slack: ignored from layer 8
     fit = fit_decay(_curves(w, slack)).isel(signal=0)
-    assert int(fit.layers_used) == 6  # layers 1..6
+    assert int(fit.layers_used) == 6  # layers 2..7
     assert float(fit.exp_rate) == pytest.approx(np.log(2.0), rel=1e-12)
-    unresolved = fit_decay(_curves(np.r_[1.0, 0.5, 1e-20 * np.ones(11)])).isel(signal=0)
-    assert np.isnan(float(unresolved.exp_rate))
-    assert int(unresolved.preferred_model) == UNRESOLVED
+    too_few = fit_decay(_curves(np.r_[1.0, 0.5, 0.25, 0.125, 0.0625, 1e-25 * np.ones(8)]))
+    assert int(too_few.layers_used.item()) == 3  # layers 2..4: fewer than MIN_LAYERS
+    assert np.isnan(float(too_few.exp_rate.item()))
+    assert int(too_few.preferred_model.item()) == UNRESOLVED
+
+
+def test_the_round_off_floor_is_relative_not_absolute() -> None:
+    """W_n down to 1e-18 ||f||^2 is resolved in float64 (docs/theory.md §10); the floor of a
+    float32 computation is far higher."""
+    w = 100.0 ** -LAYERS.astype(float)  # W_9 = 1e-18, W_10 = 1e-20 (near the floor), ...
+    fit = fit_decay(_curves(w).assign_attrs(grid_shape=[1024], dtype="float64")).isel(signal=0)
+    assert int(fit.layers_used) in (8, 9)  # 2..9, perhaps 10: nothing below ~1e-20
+    assert float(fit.exp_rate) == pytest.approx(np.log(100.0), rel=1e-12)
+    single = fit_decay(_curves(w).assign_attrs(grid_shape=[1024], dtype="float32"))
+    assert int(single.layers_used.item()) == 0  # W_2 = 1e-8 is round-off in float32
+    floor = round_off_floor(w, np.zeros_like(w), log2_m=10, u=2.0**-53)
+    assert 1e-21 < floor[-1] < 1e-19
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rate=st.floats(0.2, 2.5),
+    budget=st.floats(1e-6, 0.09),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_every_curve_inside_the_slack_band_has_a_rate_inside_the_budget_bracket(
+    rate: float, budget: float, seed: int
+) -> None:
+    """The bracket is the exact range of the OLS rate over the box [W_n, W_n + s_n]."""
+    rng = np.random.default_rng(seed)
+    n = LAYERS
+    kept = np.exp(-rate * n + rng.normal(0, 0.3, n.size))
+    slack = budget * kept * rng.uniform(0, 1, n.size)  # W_n > 10 s_n everywhere
+    fit = fit_decay(_curves(kept, slack)).isel(signal=0)
+    lower, upper = float(fit.exp_rate_budget_lower), float(fit.exp_rate_budget_upper)
+    assert lower <= float(fit.exp_rate) <= upper
+    truths = kept + slack * rng.uniform(0, 1, (50, n.size))
+    corners = kept + slack * rng.integers(0, 2, (50, n.size))
+    exact = fit_decay(_curves(np.vstack([truths, corners])))
+    assert (exact.layers_used == fit.layers_used).all()
+    assert np.all(exact.exp_rate.values >= lower - 1e-12)
+    assert np.all(exact.exp_rate.values <= upper + 1e-12)
 
 
 def test_dask_chunks_give_the_eager_answer_on_a_real_cascade() -> None:

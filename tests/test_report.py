@@ -218,10 +218,13 @@ def test_bank_table_holds_the_fits_numbers(built: Built, dataset: xr.Dataset) ->
         )
         assert cells["curves used"] == str(int(everything["pooled_curves"][b]))
         met = all(bool(dataset[name][b]) for name in ("meets_analyticity", "meets_parseval"))
-        assert (cells["hypotheses (§3)"] == "all met") == (
+        assert cells["bounds that hold (§3, §6)"].startswith("(A) and (B), a = ") == (
             met and bool(dataset["meets_high_pass"][b])
         )
-    assert rows[SLOW_BANK][header.index("hypotheses (§3)")] == "fails analyticity"
+    assert (
+        rows[SLOW_BANK][header.index("bounds that hold (§3, §6)")]
+        == "fails analyticity: no bound guaranteed"
+    )
 
 
 def test_layers_needed_table_matches_the_dataset(built: Built, dataset: xr.Dataset) -> None:
@@ -316,13 +319,17 @@ def test_a_failing_figure_writes_nothing(
 
 def test_a_failing_write_leaves_no_page_and_no_staging_files(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    (out / "exponents.png").mkdir(parents=True)  # a folder in the way of the second figure
+    (out / "exponents.png").mkdir(parents=True)  # a folder in the way of the third figure
     (out / "exponents.png" / "keep").write_text("x")
     images = {name: PNG_SIGNATURE + name.encode() for name in FIGURE_FILES}
     with pytest.raises(ReportError, match=str(out)):
         write_report_files(out, images, b"<html></html>")
     assert not (out / HTML_FILE).exists()
-    assert sorted(p.name for p in out.iterdir()) == ["decay.png", "exponents.png"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "decay.png",
+        "exponents.png",
+        "local_rates.png",
+    ]
 
 
 def test_an_unwritable_folder_is_a_report_error(tmp_path: Path) -> None:

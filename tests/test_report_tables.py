@@ -73,8 +73,8 @@ def test_bank_table_keeps_the_numbers_and_escapes_the_labels() -> None:
     cells = _cells(html, "banks")
     width = frame.shape[1]
     first, second = cells[:width], cells[width:]
-    assert first[1] == ("data row0 col1 ok", "all met")
-    assert second[1] == ("data row1 col1 bad", "fails analyticity")
+    assert first[1] == ("data row0 col1 ok", "(A) and (B), a = 1.72")
+    assert second[1] == ("data row1 col1 bad", "fails analyticity: no bound guaranteed")
     assert first[2][1] == "0.023438" and second[2][1] == "n/a"  # δ: NaN is "n/a"
     assert second[4][1] == "n/a"  # a: +inf (no finite decay base) is "n/a"
     assert first[5][1] == "1.250" and second[5][1] == "n/a"

@@ -2,7 +2,9 @@
 
 :func:`aggregate_results` joins, over a store opened with :func:`pipeline.store.open_results`:
 
-- per curve (signal, bank): the decay fits of :func:`pipeline.analysis.fit.fit_decay`;
+- per curve (signal, bank): the decay fits of :func:`pipeline.analysis.fit.fit_decay`, and
+  per (signal, bank, layer) the local rates of :func:`pipeline.analysis.local_rates.local_rates`
+  with their spread per (pool, bank, layer);
 - per (pool, bank): the pooled fits with bootstrap intervals of
   :func:`pipeline.analysis.pooled.pool_fits` (computed on the spot: a reduction over every
   signal);
@@ -24,7 +26,8 @@ import xarray as xr
 
 from .bounds import EPSILONS, RADIAL_POWER, compare_bounds
 from .fit import fit_decay
-from .pooled import pool_fits
+from .local_rates import local_rates, pooled_local_rates
+from .pooled import pool_fits, signal_pools
 
 #: What the fits read from the store.
 ENERGY_INPUTS = ("propagated_energy", "feature_energy", "pruned_slack", "input_energy")
@@ -40,6 +43,7 @@ def aggregate_results(
     seed: int = 0,
     epsilons: Sequence[float] = EPSILONS,
     l: float = 1,  # noqa: E741
+    last_layer: int | None = None,
 ) -> xr.Dataset:
     """Fits, pooled fits, bounds and layer counts of a sweep's store (see the module docstring).
 
@@ -53,6 +57,8 @@ def aggregate_results(
         energy losses of the layer counts.
     l
         window order of the bounds.
+    last_layer
+        deepest layer the decay models are fitted on (None: every resolved layer).
 
     Returns
     -------
@@ -61,12 +67,24 @@ def aggregate_results(
     """
     names = [name for name in ENERGY_INPUTS if name in energies]
     inputs = energies[names].chunk({"bank": -1, "layer": -1})
-    fits = fit_decay(inputs)
-    pooled = pool_fits(inputs, replicates=replicates, confidence=confidence, seed=seed)
+    inputs.attrs = dict(energies.attrs)
+    fits = fit_decay(inputs, last_layer=last_layer)
+    pooled = pool_fits(
+        inputs, replicates=replicates, confidence=confidence, seed=seed, last_layer=last_layer
+    )
+    rates = local_rates(inputs)
+    pool_names, codes = signal_pools(inputs, pooled.attrs.get("pool_by") or None)
+    spread = pooled_local_rates(rates, pool_names, codes)
     spectral = [name for name in SPECTRAL_INPUTS if name in energies]
     bounds = compare_bounds(xr.merge([inputs, energies[spectral]]), epsilons=epsilons, l=l)
     merged = xr.merge(
-        [fits, pooled, bounds.drop_vars([c for c in bounds.coords if c not in bounds.dims])],
+        [
+            fits,
+            rates,
+            pooled,
+            spread,
+            bounds.drop_vars([c for c in bounds.coords if c not in bounds.dims]),
+        ],
         combine_attrs="no_conflicts",
         compat="override",
         join="exact",

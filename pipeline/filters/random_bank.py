@@ -1,4 +1,7 @@
-"""General analytic Parseval filters from seeded random smooth bumps: the paper's "general filters"."""
+"""Analytic Parseval filters from seeded random smooth bumps (the paper's "general filters").
+
+On a finite grid these banks get bound (B) as well as (A): see :func:`make_random`'s notes.
+"""
 
 from __future__ import annotations
 
@@ -50,7 +53,13 @@ def make_random(
     :func:`random_breakpoints` (bands of random, unrelated widths: neither constant-Q nor
     uniform), with phases :math:`\hat g_k = \sqrt{p_k}\, e^{2\pi i (\tau_k \omega N + c_k (\omega
     N)^2 / N)}`, :math:`\tau_k \sim U[0, 1/8)`, :math:`c_k \sim U[-1/8, 1/8)`. Analytic,
-    high-pass and Parseval exactly, so Theorem A applies (docs/theory.md §4) but no exponential rate.
+    high-pass and Parseval exactly, so bound (A) applies (docs/theory.md §4). On a finite grid
+    bound (B) applies too: every band lies between :math:`\delta` and the Nyquist frequency
+    1/2, so the band ratio is :math:`\rho \le 1/(2\delta)` and the derived base
+    :math:`a = (\rho+1)/(\rho-1) > 1` (docs/theory.md §6, §13; 1.57–2.13 for seeds 0–2 at
+    N = 1024). These banks are therefore not a "polynomial only" example on one grid: what
+    separates the polynomial guarantee from the exponential one is how the rate scales with N
+    (banks whose :math:`\rho` grows with N).
     """
     length = require_ndim(grid, "random").shape[0]
     count = positive_integer("filters", filters)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,13 @@ __all__ = ["CAPTIONS", "FIGURE_FILES", "HTML_FILE", "render_html", "write_report
 
 #: The page, and the figures written beside it (also embedded in it), in page order.
 HTML_FILE = "report.html"
-FIGURE_FILES = ("decay.png", "exponents.png", "layers_needed.png", "bound_ratios.png")
+FIGURE_FILES = (
+    "decay.png",
+    "local_rates.png",
+    "exponents.png",
+    "layers_needed.png",
+    "bound_ratios.png",
+)
 
 _CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
@@ -45,15 +51,25 @@ code { font-size: 0.9em; } .note { max-width: 60em; }
 #: The caption of each figure (HTML: sub- and superscripts).
 CAPTIONS = {
     "decay.png": Markup(
-        "Energy still propagating after layer n, W<sub>n</sub>/‖f‖², median over signals "
-        "(line) with the 10–90 % band, per bank; bound (A) (docs/theory.md §4) dashed and bound "
-        "(B) (docs/theory.md §6) dotted in the bank's colour (median over signals of "
-        "bound/‖f‖²), the median pruning slack s<sub>n</sub>/‖f‖² as a grey floor where nonzero "
-        "(the true W<sub>n</sub> lies in [W<sub>n</sub>, W<sub>n</sub>+s<sub>n</sub>]), and the "
-        "round-off floor below which the fits ignore a layer."
+        "Energy still propagating after layer n, W<sub>n</sub>/‖f‖², per bank: the median over "
+        "signals (line) with the 10–90 % band at layers where the median is resolved "
+        "(W<sub>n</sub> > 10 s<sub>n</sub>). Where pruning leaves a layer unresolved the true "
+        "median lies in [W<sub>n</sub>, W<sub>n</sub> + s<sub>n</sub>] (docs/theory.md §2): "
+        "drawn as a pale bar up to a cap at W<sub>n</sub> + s<sub>n</sub>, with the kept value "
+        "(a lower bound only) as an open triangle. Bounds (A) and (B) are near 1 at these "
+        "depths; bound_ratios.png compares them with W<sub>N</sub> + s<sub>N</sub>."
+    ),
+    "local_rates.png": Markup(
+        "Layer-by-layer decay rate log(W<sub>n</sub>/W<sub>n+1</sub>) per bank (natural log; "
+        "x: layer n of the step from W<sub>n</sub> to W<sub>n+1</sub>): mean over all signals "
+        "where both layers are resolved (line), smallest to largest over the signals with the "
+        "slack included (band), and log a of the derived base a = (ρ+1)/(ρ−1) dashed (the rate "
+        "bound (B) guarantees, docs/theory.md §6). A constant rate is exponential decay, a rate "
+        "falling to 0 a power law, a rising rate neither."
     ),
     "exponents.png": Markup(
-        "Pooled decay per bank (one slope per bank, one intercept per curve): log a of "
+        "Pooled decay per bank (mean over the signals fitted in every bank of each curve's "
+        "least-squares rate on layers n ≥ 2): log a of "
         "W<sub>n</sub> ~ C<sub>i</sub> a<sup>−n</sup> (top) and β of W<sub>n</sub> ~ "
         "C<sub>i</sub> n<sup>−β</sup> (bottom), against the family's scale parameter. Black: "
         "all signals with the bootstrap interval (filled where that model is preferred); "
@@ -92,10 +108,19 @@ that meet every hypothesis: this is a bug (see Violations).</p>
 {% endif %}
 <h2>Banks</h2>
 {{ tables.banks }}
-<p class="note muted">δ: high-pass radius (cycles/sample); ρ: largest band-edge ratio; a: derived \
-decay base of bound (B), docs/theory.md §6; pooled fits over all signals with their bootstrap \
-interval (lower, upper); preferred model: smaller pooled residual sum of squares; curves used: \
-curves with enough resolved layers.</p>
+<p class="note muted">Bounds that hold: a bank meeting every hypothesis of docs/theory.md §3 has \
+(A) and (B); on a finite grid every analytic high-pass Parseval bank has ρ ≤ 1/(2δ), so (B) with \
+the derived a = (ρ+1)/(ρ−1) > 1 applies to the random (“general”) banks too, and polynomial and \
+exponential guarantees differ only in how they scale with N (docs/theory.md §13). δ: high-pass \
+radius (cycles/sample); ρ: largest band-edge ratio. Pooled rates: the mean over the signals \
+fitted in every bank of each curve's least-squares rate on resolved layers n ≥ 2, with a \
+bootstrap interval that also holds the pruning budget's effect (lower, upper); preferred model: \
+smaller summed AIC; curves used: signals in the pool.</p>
+{% for section in sections %}
+<h2>{{ section.title }}</h2>
+<p class="note">{{ section.text }}</p>
+{{ section.table }}
+{% endfor %}
 <h2>Figures</h2>
 {% for figure in figures %}
 <figure id="{{ figure.name }}"><img alt="{{ figure.name }}" \
@@ -130,6 +155,7 @@ def render_html(
     tables: Mapping[str, Styler],
     provenance: Mapping[str, Any],
     unexplained: int,
+    sections: Sequence[Mapping[str, Any]] = (),
 ) -> str:
     """The self-contained page: inline CSS, the PNGs as base64 data URIs, escaped text.
 
@@ -144,6 +170,9 @@ def render_html(
         :func:`pipeline.report.summaries.provenance` (its text is escaped here).
     unexplained
         flagged violations on banks that meet every hypothesis (a warning heads the page).
+    sections
+        extra sections after the bank table, in order: ``title`` and ``text`` (escaped, or
+        ``Markup``) and ``table`` (a Styler), e.g. :data:`pipeline.report.build.SECTIONS`.
     """
     figures = [
         {
@@ -161,6 +190,7 @@ def render_html(
         unexplained=unexplained,
         figures=figures,
         tables={name: Markup(styler.to_html()) for name, styler in tables.items()},
+        sections=[{**section, "table": Markup(section["table"].to_html())} for section in sections],
     )
 
 

@@ -20,6 +20,7 @@ import xarray as xr
 from pandas.io.formats.style import Styler
 
 from ..analysis.fit import EXPONENTIAL, POLYNOMIAL
+from ..analysis.labels import theorem_statement
 from ..analysis.pooled import ALL_SIGNALS
 from .summaries import BankInfo
 
@@ -67,10 +68,6 @@ def _count(depth: int) -> Formatter:
         return f"≥{depth} (not reached)" if math.isinf(value) else str(int(value))
 
     return formatted
-
-
-def _hypotheses(failed: list[str]) -> str:
-    return "all met" if not failed else "fails " + ", ".join(failed)
 
 
 def _styled(
@@ -125,7 +122,8 @@ def bank_table(pooled: xr.Dataset, banks: BankInfo, n_signals: int) -> Styler:
     Returns
     -------
     Styler
-        over columns ``bank``, ``hypotheses (§3)``, ``δ`` (``high_pass_delta``), ``ρ``
+        over columns ``bank``, ``bounds that hold (§3, §6)``
+        (:func:`pipeline.analysis.labels.theorem_statement`), ``δ`` (``high_pass_delta``), ``ρ``
         (``band_ratio``), ``a = (ρ+1)/(ρ−1)`` (``decay_base``, docs/theory.md §6), the pooled
         ``log a`` and ``β`` of the pool of all signals with their bootstrap bounds, ``e^(log a)``,
         the preferred model, the curves used by that pool and the signals.
@@ -135,7 +133,10 @@ def bank_table(pooled: xr.Dataset, banks: BankInfo, n_signals: int) -> Styler:
     frame = pd.DataFrame(
         {
             "bank": banks.labels,
-            "hypotheses (§3)": [_hypotheses(failed) for failed in banks.failed],
+            "bounds that hold (§3, §6)": [
+                theorem_statement(failed, base)
+                for failed, base in zip(banks.failed, pooled["decay_base"].values, strict=True)
+            ],
             "δ": pooled["high_pass_delta"].values,
             "ρ": pooled["band_ratio"].values,
             "a = (ρ+1)/(ρ−1)": pooled["decay_base"].values,
@@ -163,7 +164,7 @@ def bank_table(pooled: xr.Dataset, banks: BankInfo, n_signals: int) -> Styler:
         **dict.fromkeys(["pooled β", "β: lower", "β: upper"], fixed),
         "e^(log a)": _number(".3g"),
     }
-    marks = {"hypotheses (§3)": np.where([bool(f) for f in banks.failed], "bad", "ok")}
+    marks = {"bounds that hold (§3, §6)": np.where([bool(f) for f in banks.failed], "bad", "ok")}
     return _styled(frame, "banks", formats, marks).hide(axis="index")
 
 
@@ -250,7 +251,9 @@ def violation_table(summary: xr.Dataset, banks: BankInfo) -> Styler:
     frame = pd.DataFrame(
         {
             "bank": banks.labels,
-            "hypotheses": [_hypotheses(failed) for failed in banks.failed],
+            "hypotheses": [
+                "all met" if not failed else "fails " + ", ".join(failed) for failed in banks.failed
+            ],
             "curves": summary["signals"].values.astype(int),
             "curves over (A)": summary["over_general"].values.astype(int),
             "curves over (B)": summary["over_exponential"].values.astype(int),

@@ -300,16 +300,37 @@ def _relative_error(have: np.ndarray, want: np.ndarray) -> np.ndarray:
         return np.where(scale > 0, np.abs(have - want) / np.where(scale > 0, scale, 1), 0.0)
 
 
+def _own_depth(arrays: dict[str, np.ndarray], depth: int) -> int:
+    """The unit's deepest computed layer: ``depth``, or N < depth when every float layer
+    variable is NaN in every row exactly from layer N + 1 on (a bank's own depth)."""
+    w = arrays["propagated_energy"]
+    computed = ~np.isnan(w).all(axis=0)
+    own = int(np.argmin(computed)) - 1 if not computed.all() else depth
+    if own < 1 or own == depth:
+        return depth
+    tails = [arrays[n][:, own + 1 :] for n in ("propagated_energy", "pruned_slack") if n in arrays]
+    if "feature_energy" in arrays:
+        tails.append(arrays["feature_energy"][:, own:])
+    return own if all(np.isnan(tail).all() for tail in tails) else depth
+
+
 def _check_values(
     unit: tuple[int, int], arrays: dict[str, np.ndarray], layout: Layout, rtol: float, flag: Flag
 ) -> None:
     """NaN and the energy identity ``W_0 = sum_{n<N} F_n + W_N + pruned_slack_N``
-    (docs/theory.md §2) of one unit's values."""
-    depth = layout.depth
+    (docs/theory.md §2) of one unit's values. A bank with its own, smaller depth N (config
+    ``banks[i].depth``) leaves the layers beyond N NaN in every row of its float variables."""
+    depth = _own_depth(arrays, layout.depth)
     nan = [
         name
         for name, values in arrays.items()
-        if np.isnan(values[:, :depth] if name == "feature_energy" else values).any()
+        if np.isnan(
+            values[:, :depth]
+            if name == "feature_energy"
+            else values[:, : depth + 1]
+            if name in LAYER_VARIABLES
+            else values
+        ).any()
     ]
     if nan:
         flag(unit, f"NaN in {', '.join(sorted(nan))}")

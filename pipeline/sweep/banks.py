@@ -17,24 +17,57 @@ from pipeline.validation import is_real
 from .messages import reraised_under
 from .spec import BankGrid
 
-__all__ = ["BANK_PARAMETER_PREFIX", "BankEntry", "bank_coords", "bank_hash", "expand_banks"]
+__all__ = [
+    "BANK_PARAMETER_PREFIX",
+    "BUDGET_PER_BANK",
+    "DEPTH_PER_BANK",
+    "BankEntry",
+    "bank_budget",
+    "bank_coords",
+    "bank_depth",
+    "bank_hash",
+    "expand_banks",
+]
 
 #: Prefix of the bank coordinates that hold family parameters (``bank_dilation``, ...). Signal
 #: coordinates already use some parameter names (``seed``, ``bandwidth``, ``octaves``), and one
 #: dataset cannot hold a coordinate of that name on both ``signal`` and ``bank``.
 BANK_PARAMETER_PREFIX = "bank_"
+#: Bank coordinates of each bank's own depth and pruning budget (the store contract).
+DEPTH_PER_BANK = "depth_per_bank"
+BUDGET_PER_BANK = "energy_budget_per_bank"
 
 
 class BankEntry(NamedTuple):
-    """One concrete bank after expansion: its family and every parameter, defaults resolved."""
+    """One concrete bank after expansion: its family and every parameter, defaults resolved,
+    and its own depth and pruning budget where its ``banks:`` entry sets them (None: the
+    sweep's)."""
 
     family: str
     params: dict[str, Any]
+    depth: int | None = None
+    energy_budget: float | None = None
 
 
 def entry_payload(entry: BankEntry) -> dict[str, Any]:
-    """What identifies a bank in hashes: its family and normalised parameters."""
-    return {"family": entry.family, "params": normalised(entry.params)}
+    """What identifies a bank in hashes: its family and normalised parameters, and its own
+    depth and budget when set (a bank without them hashes as before they existed)."""
+    payload: dict[str, Any] = {"family": entry.family, "params": normalised(entry.params)}
+    if entry.depth is not None:
+        payload["depth"] = int(entry.depth)
+    if entry.energy_budget is not None:
+        payload["energy_budget"] = float(entry.energy_budget)
+    return payload
+
+
+def bank_depth(entry: BankEntry, depth: int) -> int:
+    """The bank's own depth, or the sweep's ``depth``."""
+    return depth if entry.depth is None else int(entry.depth)
+
+
+def bank_budget(entry: BankEntry, energy_budget: float) -> float:
+    """The bank's own pruning budget, or the sweep's ``energy_budget``."""
+    return float(energy_budget if entry.energy_budget is None else entry.energy_budget)
 
 
 def bank_hash(entry: BankEntry) -> str:
@@ -61,14 +94,19 @@ def expand_banks(grids: Sequence[BankGrid], shape: tuple[int, ...]) -> list[Bank
         for params, where in _expand(grid.params):
             with reraised_under(here, params, top_level={"shape": "shape"}, where=where):
                 bank = make_bank(grid.family, shape, **params)
-            entry = BankEntry(grid.family, {k: normalised_value(v) for k, v in bank.params.items()})
+            entry = BankEntry(
+                grid.family,
+                {k: normalised_value(v) for k, v in bank.params.items()},
+                grid.depth,
+                grid.energy_budget,
+            )
             key = canonical_json(entry_payload(entry))
             if key in seen:
                 raise ConfigError.for_field(
                     f"{here}.params",
                     params,
-                    f"gives bank {entry.family} {entry.params} again (already from "
-                    f"{seen[key]}); remove the duplicate",
+                    f"gives bank {entry.family} {entry.params} again with the same depth and "
+                    f"budget (already from {seen[key]}); remove the duplicate",
                 )
             seen[key] = here
             table.append(entry)
@@ -84,7 +122,9 @@ def normalised_value(value: Any) -> Any:
     return value
 
 
-def bank_coords(table: Sequence[BankEntry]) -> dict[str, np.ndarray]:
+def bank_coords(
+    table: Sequence[BankEntry], depth: int | None = None, energy_budget: float | None = None
+) -> dict[str, np.ndarray]:
     """Coordinates of the ``bank`` axis.
 
     Returns
@@ -92,7 +132,9 @@ def bank_coords(table: Sequence[BankEntry]) -> dict[str, np.ndarray]:
     dict of str to numpy.ndarray
         ``family`` (str); one coordinate ``bank_<name>`` per parameter name of any family
         (float64, NaN where a family lacks the parameter; str with ``""`` for non-numeric
-        parameters); ``bank_hash`` (str, :func:`bank_hash`).
+        parameters); ``bank_hash`` (str, :func:`bank_hash`); given the sweep's ``depth`` and
+        ``energy_budget``, ``depth_per_bank`` (int64) and ``energy_budget_per_bank`` (float64),
+        each bank's own value or the sweep's.
     """
     coords: dict[str, np.ndarray] = {"family": np.array([e.family for e in table], dtype=str)}
     names = sorted({name for entry in table for name in entry.params})
@@ -104,6 +146,12 @@ def bank_coords(table: Sequence[BankEntry]) -> dict[str, np.ndarray]:
             column = np.array(["" if v is None else str(v) for v in values], dtype=str)
         coords[BANK_PARAMETER_PREFIX + name] = column
     coords["bank_hash"] = np.array([bank_hash(e) for e in table], dtype=str)
+    if depth is not None:
+        coords[DEPTH_PER_BANK] = np.array([bank_depth(e, depth) for e in table], dtype=np.int64)
+    if energy_budget is not None:
+        coords[BUDGET_PER_BANK] = np.array(
+            [bank_budget(e, energy_budget) for e in table], dtype=np.float64
+        )
     return coords
 
 

@@ -67,11 +67,11 @@ class SweepPlan:
         sorted, the last varying fastest; ``params`` holds every parameter of the family with
         defaults resolved for the grid (``FilterBank.params``).
         """
-        return [BankEntry(e.family, dict(e.params)) for e in self.banks]
+        return [BankEntry(e.family, dict(e.params), e.depth, e.energy_budget) for e in self.banks]
 
     def bank_coords(self) -> dict[str, np.ndarray]:
         """Coordinates of the ``bank`` axis (:func:`pipeline.sweep.banks.bank_coords`)."""
-        return bank_coords(self.banks)
+        return bank_coords(self.banks, self.spec.depth, self.spec.energy_budget)
 
     def signal_chunks(self) -> list[tuple[int, int]]:
         """``[start, stop)`` of each chunk of ``chunk`` rows along the signal axis."""

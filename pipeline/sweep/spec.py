@@ -76,7 +76,7 @@ from pipeline.filters import families, family_parameters
 from pipeline.signals import signal_kind, signal_kinds
 from pipeline.validation import check_integer
 
-from .limits import check_limits
+from .limits import MAX_EXACT_DEPTH, check_limits
 from .messages import config_error, path_error
 
 if TYPE_CHECKING:
@@ -188,6 +188,11 @@ class BankGrid(BaseModel):
         Family parameters; a list gives several values, and the entry expands to the Cartesian
         product of all lists (parameter names sorted, the last varying fastest). ``null`` (or an
         omitted parameter) takes the family's default.
+    depth, energy_budget
+        This entry's depth and pruning budget, when they differ from the sweep's: exact
+        (``energy_budget: 0``) where that is cheap at the depth that matters, e.g. Gabor banks
+        at depth 5 (docs/theory.md §13). ``depth`` must not exceed the sweep's ``depth``; the
+        store holds layers ``0..depth`` of the sweep, NaN beyond a bank's own depth.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -195,6 +200,19 @@ class BankGrid(BaseModel):
     family: str = Field(description="filter family (see pipeline.filters.families())")
     params: dict[str, BankScalar | BankValues] = Field(
         default_factory=dict, description="family parameters; lists expand as a product"
+    )
+    depth: StrictInteger | None = Field(
+        None,
+        ge=1,
+        description="this entry's deepest layer (<= the sweep's depth; default: the sweep's); "
+        "layers beyond it are NaN in the store",
+    )
+    energy_budget: Annotated[float | None, BeforeValidator(_no_bool)] = Field(
+        None,
+        ge=0.0,
+        lt=1.0,
+        allow_inf_nan=False,
+        description="this entry's pruning budget (default: the sweep's); 0 is exact",
     )
 
 
@@ -307,6 +325,22 @@ class SweepConfig(BaseModel):
             _check_group(f"signals[{index}]", group, self.shape)
         for index, grid in enumerate(self.banks):
             _check_grid(f"banks[{index}]", grid)
+            if grid.depth is not None and grid.depth > self.depth:
+                raise ConfigError.for_field(
+                    f"banks[{index}].depth",
+                    grid.depth,
+                    f"must be <= the sweep's depth ({self.depth})",
+                )
+            depth = self.depth if grid.depth is None else grid.depth
+            budget = self.energy_budget if grid.energy_budget is None else grid.energy_budget
+            if budget == 0 and depth > MAX_EXACT_DEPTH:
+                raise ConfigError.for_field(
+                    f"banks[{index}].depth" if grid.depth is not None else "depth",
+                    depth,
+                    f"must be <= {MAX_EXACT_DEPTH} for banks[{index}] with energy_budget = 0 "
+                    "(an exact cascade keeps every path); give the entry a smaller depth or a "
+                    "budget > 0",
+                )
         return self
 
     @model_validator(mode="after")

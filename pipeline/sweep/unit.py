@@ -22,6 +22,7 @@ from pipeline.spectra import radial_power
 from pipeline.store import write_unit
 
 from .attrs import RADIAL_POWER_ATTRS
+from .banks import bank_budget, bank_depth
 from .spec import SweepConfig
 from .units import WorkUnit
 
@@ -52,13 +53,18 @@ def unit_result(config: SweepConfig, unit: WorkUnit) -> xr.Dataset:
     ``[unit.start, unit.stop)`` through bank ``unit.bank``, and each signal's ``radial_power``
     over ``frequency_radius``."""
     signals = config.load_signals(unit.start, unit.stop)
+    entry = config.bank_table()[unit.bank]
+    depth = bank_depth(entry, config.depth)
     result = propagate(
         signals,
         bank_for(config, unit.bank),
-        config.depth,
-        energy_budget=config.energy_budget,
+        depth,
+        energy_budget=bank_budget(entry, config.energy_budget),
         dtype=np.dtype(config.dtype),
     )
+    if depth < config.depth:  # a bank's own depth: the deeper layers are not computed (NaN)
+        result = result.reindex(layer=np.arange(config.depth + 1), fill_value=np.nan)
+        result["paths"] = result.paths.fillna(0).astype(np.int64)
     radii, power = radial_power(signals.values)
     return result.assign(
         radial_power=xr.Variable(("signal", "frequency_radius"), power, RADIAL_POWER_ATTRS)

@@ -10,19 +10,21 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ...analysis.fit import ROUND_OFF_FLOOR
+from ...analysis.resolution import SLACK_FACTOR
 from ..summaries import DECAY_QUANTILES, BankInfo
 from ._style import bank_colour, bottom_legend, label_left_column, panel_grid, positive
 
 
 def plot_decay(summary: xr.Dataset, banks: BankInfo) -> Figure:
-    r"""``decay.png``: :math:`W_n/\|f\|^2` per family, with bounds (A), (B) and pruning slack.
+    r"""``decay.png``: :math:`W_n/\|f\|^2` per family, resolved values apart from lower bounds.
 
-    One semilog panel per family; per bank (one colour each) the median over signals as a line
-    with markers and the 10–90 % band, bound (A) dashed and (B) dotted (medians over signals of
-    bound/:math:`\|f\|^2`), the largest median slack :math:`s_n/\|f\|^2` of the panel's banks
-    as a grey floor where nonzero (the band stops there: below it nothing is resolved), and the
-    round-off floor below which the fits ignore a layer.
+    One semilog panel per family; per bank (one colour each) the median over signals with the
+    10–90 % band, drawn as a line only at layers where the median :math:`W_n` is resolved
+    (:math:`W_n > 10\,s_n`, the medians over signals). Where pruning leaves a layer unresolved the
+    true median lies in :math:`[W_n, W_n + s_n]` (docs/theory.md §2): that slack band is drawn
+    as a bar from the kept value (a lower bound, ▲) to the kept value plus the slack, and kept
+    values far below the slack are not drawn at all. The bounds (A) and (B) are near 1 at these
+    depths and say nothing here; ``bound_ratios.png`` compares them with :math:`W_N + s_N`.
 
     Parameters
     ----------
@@ -35,55 +37,56 @@ def plot_decay(summary: xr.Dataset, banks: BankInfo) -> Figure:
     figure, axes = panel_grid(len(families), 3, 5.0, 4.0, sharey=True)
     layers = summary["layer"].values
     propagated = summary["propagated"]
-    shown = positive(propagated.values)
-    low_end = np.nanmin(shown) if np.isfinite(shown).any() else ROUND_OFF_FLOOR
-    bottom = 10.0 ** math.floor(math.log10(max(low_end, 1e-30)) - 0.5)
-    bottom = min(bottom, ROUND_OFF_FLOOR / 10)
+    slack = np.nan_to_num(summary["slack"].values)  # (bank, layer)
+    median = propagated.sel(quantile=0.5).values
+    resolved = median > SLACK_FACTOR * slack
+    upper = np.where(resolved, median, median + slack)
+    shown = positive(np.where(resolved | (slack > 0), upper, np.nan))
+    low_end = np.nanmin(shown) if np.isfinite(shown).any() else 1e-20
+    bottom = 10.0 ** math.floor(math.log10(max(low_end, 1e-30)) - 1.0)
     for ax, family in zip(axes, families, strict=True):
         members = [i for i, f in enumerate(banks.families) if f == family]
-        # one grey floor per panel: below the largest median slack of its banks nothing is
-        # resolved (the true W_n lies in [W_n, W_n + s_n])
-        slack = np.nan_to_num(summary["slack"].isel(bank=members).values).max(axis=0)
-        if np.any(slack > 0):
-            ax.fill_between(
-                layers,
-                bottom,
-                np.fmax(slack, bottom),
-                step="mid",
-                color="0.55",
-                alpha=0.3,
-                lw=0,
-                zorder=1,
-            )
         for b in members:
             colour = bank_colour(b)
             low, mid, high = (
                 positive(propagated.sel(quantile=q).isel(bank=b).values) for q in DECAY_QUANTILES
             )
-            band_floor = np.fmax(np.nan_to_num(summary["slack"].isel(bank=b).values), bottom)
+            good = resolved[b]
             ax.fill_between(
                 layers,
-                np.fmax(low, band_floor),
-                np.fmax(high, band_floor),
+                np.where(good, low, np.nan),
+                np.where(good, high, np.nan),
                 color=colour,
                 alpha=0.18,
                 lw=0,
                 zorder=2,
             )
-            ax.plot(layers, mid, "o-", color=colour, ms=4, lw=1.8, label=banks.labels[b], zorder=4)
-            for name, style, width in (
-                ("bound_general", "--", 1.4),
-                ("bound_exponential", ":", 2.0),
-            ):
+            ax.plot(
+                layers,
+                np.where(good, mid, np.nan),
+                "o-",
+                color=colour,
+                ms=4,
+                lw=1.8,
+                label=banks.labels[b],
+                zorder=4,
+            )
+            pruned = ~good & (slack[b] > 0)
+            if pruned.any():
+                kept = np.fmax(np.nan_to_num(mid), bottom)
+                top = mid + slack[b]
+                ax.vlines(layers[pruned], kept[pruned], top[pruned], color=colour, lw=5, alpha=0.35)
+                ax.plot(layers[pruned], top[pruned], "_", color=colour, ms=12, mew=2, zorder=4)
+                visible = pruned & (mid > bottom)
                 ax.plot(
-                    layers,
-                    positive(summary[name].isel(bank=b).values),
-                    style,
+                    layers[visible],
+                    mid[visible],
+                    "^",
+                    mfc="none",
                     color=colour,
-                    lw=width,
-                    zorder=3,
+                    ms=6,
+                    zorder=4,
                 )
-        ax.axhline(ROUND_OFF_FLOOR, color="0.4", lw=0.8, ls="-.")
         ax.set_yscale("log")
         ax.set_ylim(bottom, 3.0)
         ax.set_xticks(layers)
@@ -93,35 +96,24 @@ def plot_decay(summary: xr.Dataset, banks: BankInfo) -> Figure:
         ax.legend(
             loc="lower left",
             fontsize=8,
-            title="median, 10–90 % band",
+            title="median over signals, 10–90 % band",
             title_fontsize=8,
             framealpha=0.9,
         )
     label_left_column(axes, r"$W_n(f)\,/\,\|f\|^2$  (over signals)")
     styles = [
-        Line2D([], [], color="k", marker="o", ms=4, label=r"median $W_n/\|f\|^2$"),
-        Patch(color="k", alpha=0.18, label="10–90 % of signals"),
+        Line2D([], [], color="k", marker="o", ms=4, label=r"median $W_n/\|f\|^2$, resolved"),
+        Patch(color="k", alpha=0.18, label="10–90 % of signals (resolved layers)"),
         Line2D(
-            [], [], color="k", ls="--", label=r"bound (A) $/\|f\|^2$, median (docs/theory.md §4)"
+            [], [], color="k", lw=5, alpha=0.35, label=r"pruned: true median in $[W_n, W_n+s_n]$"
         ),
         Line2D(
-            [],
-            [],
-            color="k",
-            ls=":",
-            lw=2,
-            label=r"bound (B) $/\|f\|^2$, median (docs/theory.md §6)",
-        ),
-        Patch(color="0.55", alpha=0.25, label=r"median pruning slack $s_n/\|f\|^2$"),
-        Line2D(
-            [],
-            [],
-            color="0.4",
-            ls="-.",
-            lw=0.8,
-            label=f"round-off floor {ROUND_OFF_FLOOR:g} (fits ignore below)",
+            [], [], color="k", marker="^", mfc="none", ls="", label=r"kept $W_n$: a lower bound"
         ),
     ]
-    bottom_legend(figure, styles)
-    figure.suptitle(r"Energy left in the propagated signals, $W_n(f)/\|f\|^2$, per layer")
+    bottom_legend(figure, styles, ncol=2)
+    figure.suptitle(
+        r"Energy left in the propagated signals, $W_n(f)/\|f\|^2$ per layer "
+        r"(medians; a layer is resolved when $W_n > 10\,s_n$)"
+    )
     return figure

@@ -1,0 +1,152 @@
+r"""The report's "Regimes" section: what each family and signal class does, with its numbers.
+
+Two tables from the fits group (docs/theory.md §9, §10, §13):
+
+- :func:`regime_table`, one row per bank: which bounds hold, the derived :math:`\log a`, the
+  local rates :math:`\log(W_n/W_{n+1})` at the first and the last resolved layer (mean over all
+  signals), :math:`\sup_f W_{n+1}/W_n` over signals and layers (uniformity, Weyl–Heisenberg
+  section (i)), and the pooled fitted :math:`\log a` with its interval;
+- :func:`class_table`, one row per (signal pool, bank) of the classes with a smoothness or band
+  parameter: the pooled fitted :math:`\log a` beside :math:`\frac{2s}{2s+1}\log a_{\text{derived}}`,
+  the rate the corollary of (B) guarantees for Sobolev inputs of order s (section (vi)).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from pandas.io.formats.style import Styler
+
+from ..analysis.labels import theorem_statement
+from ..analysis.pooled import ALL_SIGNALS
+from .summaries import BankInfo
+from .tables import _number, _styled
+
+__all__ = ["REGIME_VARIABLES", "class_table", "local_rate_summary", "regime_table"]
+
+#: What this section reads from the fits group.
+REGIME_VARIABLES = (
+    "pooled_local_rate",
+    "pooled_local_rate_min",
+    "pooled_local_rate_max",
+    "max_retention",
+)
+
+
+def local_rate_summary(dataset: xr.Dataset) -> xr.Dataset | None:
+    """The local-rate spread over (pool, bank, layer) and ``decay_base``, loaded; None when
+    the fits group predates local rates."""
+    if any(name not in dataset for name in REGIME_VARIABLES):
+        return None
+    names = [*REGIME_VARIABLES, "decay_base"]
+    data = dataset[names]
+    return data.drop_vars([c for c in data.coords if c not in data.dims]).load()
+
+
+def _ends(mean: np.ndarray) -> tuple[float, float, int, int]:
+    """First and last finite value of a rate over layers, and their layers (NaN, -1 if none)."""
+    finite = np.flatnonzero(np.isfinite(mean))
+    if finite.size == 0:
+        return math.nan, math.nan, -1, -1
+    return float(mean[finite[0]]), float(mean[finite[-1]]), int(finite[0]), int(finite[-1])
+
+
+def regime_table(rates: xr.Dataset, pooled: xr.Dataset, banks: BankInfo) -> Styler:
+    r"""One row per bank: bounds that hold, derived :math:`\log a`, local rates, uniformity.
+
+    Parameters
+    ----------
+    rates
+        :func:`local_rate_summary`.
+    pooled
+        :func:`pipeline.report.summaries.pooled_summary`.
+    banks
+        :func:`pipeline.report.summaries.bank_info`.
+    """
+    every = rates.sel(pool=ALL_SIGNALS)
+    fits = pooled.sel(pool=ALL_SIGNALS)
+    rows = []
+    for b, label in enumerate(banks.labels):
+        mean = every["pooled_local_rate"].isel(bank=b).values
+        first, last, n_first, n_last = _ends(mean)
+        base = float(rates["decay_base"].isel(bank=b))
+        retention = every["max_retention"].isel(bank=b).values
+        rows.append(
+            {
+                "bank": label,
+                "bounds that hold": theorem_statement(banks.failed[b], base),
+                "derived log a": math.log(base) if base > 1 and math.isfinite(base) else math.nan,
+                "first local rate": first,
+                "at n": str(n_first) if n_first >= 0 else "n/a",
+                "last local rate": last,
+                "at n ": str(n_last) if n_last >= 0 else "n/a",
+                "sup W_(n+1)/W_n": float(np.nanmax(retention))
+                if np.isfinite(retention).any()
+                else math.nan,
+                "fitted log a": float(fits["pooled_exp_rate"].isel(bank=b)),
+                "lower": float(fits["pooled_exp_rate_lower"].isel(bank=b)),
+                "upper": float(fits["pooled_exp_rate_upper"].isel(bank=b)),
+                "signals": int(fits["pooled_curves"].isel(bank=b)),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    fixed = _number(".3f")
+    formats = {
+        name: fixed
+        for name in (
+            "derived log a",
+            "first local rate",
+            "last local rate",
+            "fitted log a",
+            "lower",
+            "upper",
+        )
+    }
+    formats["sup W_(n+1)/W_n"] = _number(".2e")
+    return _styled(frame, "regimes", formats).hide(axis="index")
+
+
+def _order(pool: str) -> float:
+    """The smoothness s of a ``sobolev s=...`` pool (NaN otherwise)."""
+    if pool.startswith("sobolev s="):
+        try:
+            return float(pool.removeprefix("sobolev s="))
+        except ValueError:
+            return math.nan
+    return math.nan
+
+
+def class_table(pooled: xr.Dataset, banks: BankInfo) -> Styler:
+    r"""Per (pool, bank) of the Sobolev and band-limited pools: the fitted :math:`\log a` with
+    its interval, the derived :math:`\log a` and, for Sobolev order s, the corollary's
+    :math:`\frac{2s}{2s+1}\log a` (docs/theory.md §6)."""
+    pools = [
+        str(p) for p in pooled["pool"].values if str(p).startswith(("sobolev", "band_limited"))
+    ]
+    rows = []
+    for pool in pools:
+        chosen = pooled.sel(pool=pool)
+        s = _order(pool)
+        for b, label in enumerate(banks.labels):
+            base = float(pooled["decay_base"].isel(bank=b))
+            log_a = math.log(base) if base > 1 and math.isfinite(base) else math.nan
+            rows.append(
+                {
+                    "pool": pool,
+                    "bank": label,
+                    "fitted log a": float(chosen["pooled_exp_rate"].isel(bank=b)),
+                    "lower": float(chosen["pooled_exp_rate_lower"].isel(bank=b)),
+                    "upper": float(chosen["pooled_exp_rate_upper"].isel(bank=b)),
+                    "derived log a": log_a,
+                    "2s/(2s+1) log a": 2 * s / (2 * s + 1) * log_a if s == s else math.nan,
+                    "signals": int(chosen["pooled_curves"].isel(bank=b)),
+                }
+            )
+    columns = ["pool", "bank", "fitted log a", "lower", "upper", "derived log a"]
+    frame = pd.DataFrame(rows, columns=[*columns, "2s/(2s+1) log a", "signals"])
+    fixed = _number(".3f")
+    formats = {name: fixed for name in [*columns[2:], "2s/(2s+1) log a"]}
+    return _styled(frame, "classes", formats).hide(axis="index")
