@@ -193,3 +193,47 @@ def test_output_to_a_pipe_never_wraps_a_formula_or_a_command(tmp_path: Path) -> 
         for line in lines
     ), done.stdout
     assert "\x1b[" not in done.stdout  # no terminal codes in a log
+
+
+def _small_config(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "sweep.yaml"
+    config.write_text(
+        "name: small\nlength: 256\ndepth: 3\nenergy_budget: 1.0e-6\nchunk: 2\n"
+        "store: small.zarr\nsignals:\n- {kind: white_noise, count: 4, seed: 0}\n"
+        "banks:\n- {family: meyer}\ncluster: {kind: local, workers: 1}\n"
+    )
+    return config
+
+
+def test_run_refuses_a_cost_above_the_limit_in_one_line_before_anything_starts(
+    tmp_path: Path,
+) -> None:
+    config = _small_config(tmp_path / "sweep")
+    result = runner.invoke(app, ["run", str(config)], env={"ENERGY_SWEEP_MAX_HOURS": "1e-9"})
+    assert result.exit_code == 2, result.output
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("error: estimated cost estimate for 2 unit(s): ~"), line
+    assert "above the limit of 1e-09 h (ENERGY_SWEEP_MAX_HOURS): pass --yes" in line
+    assert not (tmp_path / "sweep" / "small.zarr").exists()
+    bad = runner.invoke(app, ["run", str(config)], env={"ENERGY_SWEEP_MAX_MEMORY": "lots"})
+    assert bad.exit_code == 2
+    assert bad.output.strip() == (
+        "error: ENERGY_SWEEP_MAX_MEMORY = 'lots': must be a size with a unit, e.g. 16GB"
+    )
+
+
+def test_yes_lets_a_run_above_the_limit_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.cli.running import estimate_before_run
+    from flows.clusters import cluster_spec
+    from pipeline.errors import ConfigError
+    from pipeline.sweep import load_config
+
+    spec = load_config(_small_config(tmp_path / "sweep"))
+    monkeypatch.setenv("ENERGY_SWEEP_MAX_HOURS", "1e-9")
+    with pytest.raises(ConfigError):
+        estimate_before_run(spec, set(), cluster_spec(spec.cluster), yes=False)
+    estimate = estimate_before_run(spec, {(0, 0)}, cluster_spec(spec.cluster), yes=True)
+    assert estimate.units == 1 and estimate.threads == 1

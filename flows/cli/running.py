@@ -213,20 +213,28 @@ def cluster_threads(cluster: Any) -> int | None:
 @contextmanager
 def prefect_output(*, verbose: bool) -> Iterator[None]:
     """For the block: no Prefect analytics notice or events (``DO_NOT_TRACK=1``: Prefect's client
-    shows its notice on a terminal's first import despite the server's opt-out), and Prefect's
-    log lines on the terminal only at WARNING and above unless ``verbose`` (the API, and so the
-    Prefect UI, still gets every line). Values already in the environment win."""
+    shows its notice on a terminal's first import despite the server's opt-out); unless
+    ``verbose``, Prefect's log lines on the terminal only at WARNING and above (the API, and so
+    the Prefect UI, still gets every line) and Dask's only at ERROR (its workers' shutdown
+    warnings are noise to a user). Values already in the environment win."""
+    import logging
     import os
 
     wanted = {"DO_NOT_TRACK": "1"}
     if not verbose:
         wanted["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "WARNING"
+        wanted["DASK_LOGGING__DISTRIBUTED"] = "error"  # worker processes read it at start
     added = [name for name in wanted if name not in os.environ]
     for name in added:
         os.environ[name] = wanted[name]
+    dask_logger = logging.getLogger("distributed")
+    level = dask_logger.level
+    if not verbose:
+        dask_logger.setLevel(logging.ERROR)
     try:
         yield
     finally:
+        dask_logger.setLevel(level)
         for name in added:
             os.environ.pop(name, None)
 

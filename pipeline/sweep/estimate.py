@@ -16,9 +16,12 @@ The method (also in docs/design.md, "Cost estimate"):
    (docs/theory.md §2 for :math:`P_n`, the paths of layer :math:`n`). The probe gives
    :math:`c = t / \sum_{n<d_p} P_n` on the sweep's own grid, so :math:`K N\log N` is in
    :math:`c` and needs no model of its own.
-3. **Deeper layers.** Past the probed depth :math:`d_p`, paths grow by the last probed layer's
-   factor, :math:`P_{n+1} = g P_n` with :math:`g = P_{d_p}/P_{d_p-1}`, at most :math:`K` (no
-   pruning at all). Pruning slows the growth further down, so the estimate errs high there.
+3. **Deeper layers.** The probe's last layer is never pruned (its paths only have their energy
+   taken), so the growths :math:`g_k = P_k/P_{k-1}` of its pruned layers :math:`k < d_p` are
+   continued: :math:`g_{k+1} = g_k\,(g_k/g_{k-1})` while growth slows (pruning takes hold as the
+   energy leaves the paths), else :math:`g_k`, never more than :math:`K` (no pruning at all).
+   A probe prunes a little harder than the sweep (its budget is spread over fewer layers), so
+   its first layers err low, the continuation either way (``tests/test_estimate.py``).
 4. **Totals.** Compute time on one core: :math:`\sum_{\text{units}} \text{rows} \cdot
    c_f \sum_{n<\text{depth}} P_n(f)` over the units still to run, :math:`f` the unit's family,
    plus :data:`UNIT_OVERHEAD_SECONDS` per unit (signals, spectra, the region write); the wall
@@ -230,32 +233,42 @@ def _probe(config: SweepConfig, family: str, index: int, rows: np.ndarray) -> Fa
         bank=index,
         filters=bank.n_filters,
         probed_depth=depth,
-        paths=tuple(_extrapolate(paths, config.depth, bank.n_filters)),
+        paths=tuple(_extrapolate(paths[:depth], config.depth, bank.n_filters)),
         seconds_per_path=per_path,
         peak_bytes=int(peak),
     )
 
 
-def _growth(paths: Sequence[float], filters: int) -> float:
-    """Growth factor of the last layer, ``P_d / P_{d-1}``, within ``[0, filters]``."""
-    if len(paths) < 2 or paths[-2] <= 0:
-        return float(filters)
-    return min(float(paths[-1]) / float(paths[-2]), float(filters))
+def _extrapolate(pruned: Sequence[float], depth: int, filters: int) -> list[float]:
+    r"""Live paths of layers ``0..depth`` from those measured on the pruned layers ``0..d-1``
+    (the probe's last layer is never pruned: its paths only have their energies taken).
 
-
-def _extrapolate(paths: Sequence[float], depth: int, filters: int) -> list[float]:
-    """``paths`` (layers ``0..d``) continued to layers ``0..depth`` by the last growth factor.
+    With growths :math:`g_k = P_k / P_{k-1}`, the next growth is the last one times the last
+    change of growth, :math:`g_{k+1} = g_k \, (g_k / g_{k-1})` when growth slows (pruning
+    takes hold as the energy leaves the paths), else :math:`g_k`; never above ``filters``.
+    The last layer, ``depth``, is unpruned: :math:`P_{depth} = K P_{depth-1}`.
 
     Examples
     --------
-    >>> _extrapolate([1.0, 4.0, 8.0], 4, 10)
-    [1.0, 4.0, 8.0, 16.0, 32.0]
+    >>> [round(p) for p in _extrapolate([1.0, 14.0, 152.0], 5, 14)]  # meyer, measured to 2
+    [1, 14, 152, 1280, 8357, 116994]
+    >>> _extrapolate([1.0, 12.0, 144.0], 4, 12)  # no slowing: 12 per layer
+    [1.0, 12.0, 144.0, 1728.0, 20736.0]
     """
-    out = [float(p) for p in paths]
-    growth = _growth(out, filters)
-    while len(out) < depth + 1:
-        out.append(out[-1] * growth)
-    return out[: depth + 1]
+    out = [float(p) for p in pruned[:depth]]
+    growth = [out[k] / out[k - 1] if out[k - 1] > 0 else 0.0 for k in range(1, len(out))]
+    while len(out) < depth:
+        if not growth:
+            step = float(filters)
+        elif len(growth) >= 2 and 0 < growth[-1] < growth[-2]:
+            step = growth[-1] * growth[-1] / growth[-2]
+        else:
+            step = growth[-1]
+        step = min(step, float(filters))
+        growth.append(step)
+        out.append(out[-1] * step)
+    out.append(out[-1] * filters)
+    return out
 
 
 def _duration(seconds: float) -> str:
