@@ -1,6 +1,6 @@
 r"""What a sweep will cost, before it runs: compute time and memory from a dry run of a few paths.
 
-The method (also in docs/design.md, "Cost estimate"):
+The method (also in the README, beside ``run``):
 
 1. **Probe.** For each family of the sweep, its bank with the most filters (the most paths per
    layer) runs the cascade (:func:`pipeline.cascade.propagate`, the sweep's budget and dtype) on
