@@ -316,6 +316,9 @@ def fit(
         str | None,
         typer.Option(help="Address of a running Dask scheduler (default: threads here)."),
     ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Show Prefect's own log lines too.")
+    ] = False,
 ) -> None:
     """Fit decay per curve and pooled per bank, check the paper's bounds; write the fits group.
 
@@ -336,7 +339,12 @@ def fit(
 
     try:
         check_fittable(store)  # one of our stores, sound, before starting Prefect
-        with signals_interrupt(stopped), prefect_environment(), prefect_server():
+        with (
+            signals_interrupt(stopped),
+            prefect_output(verbose=verbose),
+            prefect_environment(),
+            prefect_server(),
+        ):
             from flows.aggregate import aggregate
 
             quiet_signal_crashes()
