@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -64,25 +64,33 @@ def show(store: Annotated[Path, typer.Argument(help="A sweep's Zarr store.")]) -
 
 
 def store_summary(store: Path) -> list[str]:
-    """The lines ``energy-sweep show`` prints: contents, state of the units, fits, how to open."""
+    """The lines ``energy-sweep show`` prints: contents, state of the units, fits, how to open.
+
+    Reads metadata, records and the two text coordinates with Zarr alone: no Dataset is
+    computed (a dask computation would import Dask's distributed scheduler, seconds of start-up).
+    """
+    import os
     from collections import Counter
 
-    from pipeline.store import describe, open_fits
-    from pipeline.store.layout import open_dataset
+    import zarr
 
-    info = describe(store)
-    dataset = open_dataset(store)
-    dims = info["dims"]
-    classes = Counter(str(value) for value in dataset["signal_class"].values)
+    from pipeline.store import open_fits
+    from pipeline.store.layout import read_layout
+
+    layout = read_layout(store)
+    root = zarr.open_group(os.fspath(store), mode="r")
+    attrs = dict(root.attrs)
+    families = Counter(_texts(root, "family"))
+    classes = Counter(_texts(root, "signal_class"))
+    size = sum(f.stat().st_size for f in Path(store).rglob("*") if f.is_file())
     lines = [
-        f"store: {info['path']}",
-        f"  sweep: '{_config_name(dataset.attrs)}', created "
-        f"{info['created']}, package {info['package_version']}, computation hash "
-        f"{info['computation_hash']}",
-        f"  size: {dims['signal']} signals x {dims['bank']} banks x {dims['layer']} layers "
-        f"(0..{info['depth']}), chunks of {info['chunk']} signals; "
-        f"{info['size_bytes'] / 1e6:.1f} MB on disk",
-        "  families: " + ", ".join(f"{name} ({n})" for name, n in info["families"].items()),
+        f"store: {store}",
+        f"  sweep: '{_config_name(attrs)}', created {attrs.get('created')}, package "
+        f"{attrs.get('package_version')}, computation hash {attrs.get('computation_hash')}",
+        f"  size: {layout.n_signals} signals x {layout.n_banks} banks x {layout.depth + 1} "
+        f"layers (0..{layout.depth}), chunks of {layout.chunk} signals; {size / 1e6:.1f} MB on "
+        "disk",
+        "  families: " + ", ".join(f"{name} ({n})" for name, n in families.items()),
         "  signal classes: " + ", ".join(f"{name} ({n})" for name, n in classes.items()),
     ]
     state = unit_state(store)
@@ -97,7 +105,7 @@ def store_summary(store: Path) -> list[str]:
             if key not in ("description", "pooled_method")
         )
         lines.append(f"  fits: present (group 'fits', {len(fits.data_vars)} variables), {settings}")
-    family = next(iter(info["families"]), None)
+    family = next(iter(families), None)
     selection = f'family="{family}", ' if family is not None else ""
     selection += f'signal_class="{next(iter(classes))}"' if classes else ""
     lines += [
@@ -107,6 +115,12 @@ def store_summary(store: Path) -> list[str]:
         f"  print(ds.propagated_energy.sel({selection}).values)",
     ]
     return lines
+
+
+def _texts(root: Any, name: str) -> list[str]:
+    """The values of a text coordinate of the store's root group ([] if it has none)."""
+    array = root.get(name)
+    return [] if array is None else [str(value) for value in array[...]]
 
 
 def _config_name(attrs: dict[str, object]) -> str:
