@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -62,8 +63,9 @@ def small_quickstart() -> dict:
     return data
 
 
-#: Seconds one block may take (a run or a fit starts Prefect's temporary server: ~20-40 s).
-BLOCK_TIMEOUT = 420
+#: Seconds one block may take (a run or a fit starts Prefect's temporary server: ~20-40 s on
+#: 2 free cores, minutes on a loaded machine); within pytest-timeout's 600 s per test.
+BLOCK_TIMEOUT = 540
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,29 @@ class Workspace:
         }
 
 
+def run_in_own_group(command: list[str], workspace: Workspace) -> subprocess.CompletedProcess:
+    """Run ``command`` in the workspace as its own process group; on timeout the whole group
+    (the commands the block started, their Prefect servers and Dask workers) is killed."""
+    process = subprocess.Popen(
+        command,
+        cwd=workspace.folder,
+        env=workspace.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=BLOCK_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, stderr = process.communicate()
+        pytest.fail(
+            f"timed out after {BLOCK_TIMEOUT} s: {command}\n{stdout[-2000:]}{stderr[-2000:]}"
+        )
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     folder = tmp_path_factory.mktemp("readme")
@@ -203,14 +228,7 @@ def test_the_readme_block_runs_as_written(workspace: Workspace, block: Block) ->
         command = [sys.executable, str(script)]
     else:
         command = ["bash", "-e", "-o", "pipefail", "-c", runnable_bash(block)]
-    done = subprocess.run(
-        command,
-        cwd=workspace.folder,
-        env=workspace.env,
-        capture_output=True,
-        text=True,
-        timeout=BLOCK_TIMEOUT,
-    )
+    done = run_in_own_group(command, workspace)
     assert done.returncode == 0, (
         f"README.md:{block.line} exited {done.returncode}\n{block.text}\n"
         f"stdout:\n{done.stdout[-3000:]}\nstderr:\n{done.stderr[-3000:]}"
