@@ -1,88 +1,85 @@
 """The foundation demo: energy decay per layer for real and random signals through three banks.
 
 The ECG record bundled with PyWavelets and one white-noise signal, through the ``morlet``,
-``meyer`` and ``gabor`` banks, to depth 10 with a pruning budget, stored as a Zarr store. The
-computation lives here; its tables and figure are the command line's (``flows/cli/demo.py``).
+``meyer`` and ``gabor`` banks, to depth 10 with a pruning budget. The demo is a small sweep
+(:func:`demo_config`) computed in this process, unit by unit, by the sweep's own code
+(:func:`pipeline.sweep.compute_unit`: no Prefect, no Dask), into a real sweep store that
+``energy-sweep show``, ``verify``, ``fit`` and ``report`` accept. Its tables and figure are the
+command line's (``flows/cli/demo.py``).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import xarray as xr
 
-from . import signals
-from .cascade import propagate
-from .filters import make_bank
+from .store import open_results
+from .sweep import SweepConfig, compute_unit, create_sweep_store
+
+__all__ = ["DEMO_FAMILIES", "DEMO_LENGTH", "demo_config", "relative_energy", "run_demo"]
 
 DEMO_FAMILIES = ("morlet", "meyer", "gabor")
 DEMO_LENGTH = 1024
 
 
-def demo_signals(length: int = DEMO_LENGTH) -> xr.DataArray:
-    """The bundled ECG record (PyWavelets) and one white-noise signal (seed 0), ``length`` samples."""
-    return signals.concat_signals(
-        [signals.ecg(count=1, length=length), signals.white_noise(1, length, seed=0)]
+def demo_config(store: str | Path, depth: int = 10, energy_budget: float = 1e-4) -> SweepConfig:
+    """The demo as a sweep spec: the ECG record and one white-noise signal (seed 0) of
+    :data:`DEMO_LENGTH` samples, each :data:`DEMO_FAMILIES` family's default bank, one chunk.
+
+    Raises :class:`~pipeline.errors.ConfigError` (one line naming the field) for a bad ``depth``
+    or ``energy_budget``.
+
+    Examples
+    --------
+    >>> config = demo_config("/tmp/demo.zarr", depth=3)
+    >>> config.n_signals, len(config.bank_table()), len(config.work_units())
+    (2, 3, 3)
+    """
+    return SweepConfig.from_mapping(
+        {
+            "name": "demo",
+            "length": DEMO_LENGTH,
+            "depth": depth,
+            "energy_budget": energy_budget,
+            "chunk": 2,
+            "store": str(store),
+            "signals": [
+                {"kind": "ecg", "count": 1},
+                {"kind": "white_noise", "count": 1, "seed": 0},
+            ],
+            "banks": [{"family": family} for family in DEMO_FAMILIES],
+            "cluster": {"kind": "local", "workers": 1},
+        }
     )
 
 
 def run_demo(
-    depth: int = 10,
-    energy_budget: float = 1e-4,
-    on_bank_done: Callable[[str], None] | None = None,
+    config: SweepConfig, on_unit_done: Callable[[int, int], None] | None = None
 ) -> xr.Dataset:
-    """Propagate :func:`demo_signals` through each demo family's default bank.
+    """Compute every unit of ``config`` here, one after the other, into its store (made anew;
+    only an energy-sweep store is ever replaced), and return the store opened with
+    :func:`pipeline.store.open_results`.
 
-    Returns a Dataset over ``(bank, signal, layer)`` with the variables of
-    :func:`pipeline.cascade.propagate` and a ``family`` coordinate on ``bank``.
+    ``on_unit_done(done, total)`` hears of each finished unit.
     """
-    inputs = demo_signals()
-    results, parameters = [], []
-    for family in DEMO_FAMILIES:
-        bank = make_bank(family, inputs.sizes["time"])
-        results.append(propagate(inputs, bank, depth, energy_budget=energy_budget))
-        parameters.append(repr(bank.params))
-        if on_bank_done is not None:
-            on_bank_done(family)
-    combined = xr.concat(
-        [r.drop_vars("input_energy") for r in results], dim="bank", combine_attrs="drop_conflicts"
-    )
-    combined["input_energy"] = results[0].input_energy
-    combined = combined.assign_coords(
-        bank=np.arange(len(DEMO_FAMILIES)),
-        family=("bank", list(DEMO_FAMILIES)),
-        bank_params=("bank", parameters),
-    )
-    combined.attrs.pop("bank_family", None)
-    return combined
+    create_sweep_store(config, overwrite=True)
+    units = config.work_units()
+    text = config.canonical_text()
+    for done, unit in enumerate(units, start=1):
+        compute_unit(text, config.store, unit, config.unit_hash(unit))
+        if on_unit_done is not None:
+            on_unit_done(done, len(units))
+    return open_results(config.store)
 
 
 def relative_energy(result: xr.Dataset) -> xr.Dataset:
-    """W_n / ||f||^2 and slack_n / ||f||^2: the fraction of the input energy still propagating."""
+    """W_n / ||f||^2 and slack_n / ||f||^2: the fraction of the input energy still propagating
+    (docs/theory.md §2: W_0 = ||f||^2, and the true W_n lies in [W_n, W_n + slack_n])."""
     return xr.Dataset(
         {
             "propagated": result.propagated_energy / result.input_energy,
             "slack": result.pruned_slack / result.input_energy,
         }
     )
-
-
-def write_zarr(result: xr.Dataset, path: Path) -> Path:
-    """Write ``result`` as a consolidated Zarr store; text coordinates as variable-length strings.
-
-    Fixed-width numpy strings have no Zarr v3 specification (zarr warns and may change their
-    encoding), so they are stored as variable-length UTF-8 instead.
-    """
-    text = {
-        name: coord.astype(object)
-        for name, coord in result.coords.items()
-        if coord.dtype.kind == "U"
-    }
-    with warnings.catch_warnings():
-        # consolidated metadata is an extension of Zarr v3 that xarray reads by default
-        warnings.filterwarnings("ignore", message="Consolidated metadata", category=UserWarning)
-        result.assign_coords(text).to_zarr(path, mode="w", consolidated=True)
-    return path

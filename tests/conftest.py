@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -17,6 +19,13 @@ SMALL_BANK_PARAMS: dict[str, dict] = {
     "random": {"filters": 4, "delta": 1 / 16, "seed": 3},
     "real_wavelet": {},
 }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def allowed_roots(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Configs of tests may point anywhere in pytest's temporary folders (a config's paths are
+    confined to allowed roots, pipeline.sweep.load)."""
+    os.environ["ENERGY_SWEEP_ALLOWED_ROOTS"] = str(tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture(params=families(ndim=1))

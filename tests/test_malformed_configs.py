@@ -256,6 +256,30 @@ CASES: dict[str, Case] = {
     "path on a generator": Case(
         group(0, path="x.npy"), "signals[0].path", r"/x.npy': is only allowed for kind 'file'"
     ),
+    # ---- paths confined to the config's folder, the working directory and
+    # ENERGY_SWEEP_ALLOWED_ROOTS (pipeline.sweep.load.confine_paths)
+    "store outside the allowed folders": Case(
+        top(store="/energy-sweep-elsewhere/out.zarr"),
+        "store",
+        r"^store = '/energy-sweep-elsewhere/out.zarr': resolves to /energy-sweep-elsewhere/out"
+        r"\.zarr, outside the allowed folders \(.*\); put it under the config's folder",
+    ),
+    "store climbing out with ..": Case(
+        top(store="../" * 40 + "energy-sweep-elsewhere.zarr"),
+        "store",
+        r"resolves to /energy-sweep-elsewhere.zarr, outside the allowed folders",
+    ),
+    "signal file outside the allowed folders": Case(
+        group(1, path="/etc/hostname.npy"),
+        "signals[1].path",
+        r"^signals\[1\].path = '/etc/hostname.npy': resolves to /etc/hostname.npy, outside the "
+        r"allowed folders .* ENERGY_SWEEP_ALLOWED_ROOTS$",
+    ),
+    "signal file climbing out with ..": Case(
+        group(1, path="../" * 40 + "etc/hostname.npy"),
+        "signals[1].path",
+        r"resolves to /etc/hostname.npy, outside the allowed folders",
+    ),
     # ---- banks
     "no banks": Case(top(banks=[]), "banks", r"^banks = \[\]: must hold at least 1"),
     "unknown family": Case(bank(0, family="haar"), "banks[0].family", r"= 'haar': must be one of"),
@@ -371,7 +395,44 @@ def test_a_malformed_config_is_refused_in_one_line_naming_its_field(
     assert not (Path.cwd() / "out.zarr").exists()
 
 
+def test_a_link_out_of_the_config_folder_is_refused_and_a_listed_root_allows_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Links are resolved before the check: a link in the config's folder to a folder outside
+    is outside; listing that folder in ENERGY_SWEEP_ALLOWED_ROOTS allows it."""
+    elsewhere = Path("/tmp") / f"energy-sweep-elsewhere-{tmp_path.name}"
+    elsewhere.mkdir(exist_ok=True)
+    try:
+        config = _folder(tmp_path, Case(top(store="linked/out.zarr"), "", ""))
+        (config.parent / "linked").symlink_to(elsewhere)
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.delenv("ENERGY_SWEEP_ALLOWED_ROOTS", raising=False)
+        message = _refusal(config)
+        assert message.startswith("store = '"), message
+        assert f"resolves to {elsewhere / 'out.zarr'}, outside the allowed" in message, message
+        monkeypatch.setenv("ENERGY_SWEEP_ALLOWED_ROOTS", f"/nowhere:{elsewhere}")
+        assert load_config(config).store == str(config.parent / "linked" / "out.zarr")
+    finally:
+        elsewhere.rmdir()
+
+
+def test_the_working_directory_is_an_allowed_root_and_store_overrides_are_not_confined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ENERGY_SWEEP_ALLOWED_ROOTS", raising=False)
+    config = _folder(tmp_path, Case(top(store="../beside.zarr"), "", ""))
+    monkeypatch.chdir(tmp_path)  # the config's parent: ../beside.zarr lies in it
+    assert load_config(config).store == str(tmp_path / "beside.zarr")
+    monkeypatch.chdir(config.parent)
+    assert "outside the allowed folders" in _refusal(config)
+    # a --store given on the command line is the user's own choice
+    assert load_config(config, store="/energy-sweep-elsewhere.zarr").store == (
+        "/energy-sweep-elsewhere.zarr"
+    )
+
+
 CLI_CASES = [
+    "store outside the allowed folders",
     "duplicate top-level key",
     "alias bomb",
     "exact depth 20",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+import os
+import sys
+from typing import NoReturn, TextIO
 
 import typer
 from rich.console import Console
@@ -13,11 +15,25 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+#: Width of the output when it goes to a file or a pipe (a log), not a terminal: wide enough that
+#: no table cell wraps inside a number, a formula or a command (rich would assume 80 columns).
+LOG_WIDTH = 200
+
+
+def _width(stream: TextIO) -> int | None:
+    """``None`` (the terminal's own width) on a terminal, :data:`LOG_WIDTH` otherwise, unless
+    ``COLUMNS`` says otherwise."""
+    if os.environ.get("COLUMNS") or stream.isatty():
+        return None
+    return LOG_WIDTH
+
+
 #: Results (tables, paths) on stdout. Lines of text are never wrapped (``soft_wrap``): a path or
-#: a command to copy stays on one line whatever the terminal's width; tables still fit it.
-console = Console(soft_wrap=True)
-#: Errors and progress on stderr.
-errors = Console(stderr=True)
+#: a command to copy stays on one line whatever the width; tables fit the terminal, or
+#: :data:`LOG_WIDTH` columns in a log.
+console = Console(soft_wrap=True, width=_width(sys.stdout))
+#: Errors, warnings, estimates and progress on stderr, never wrapped either.
+errors = Console(stderr=True, soft_wrap=True, width=_width(sys.stderr))
 
 
 def fail(error: Exception) -> NoReturn:

@@ -1,8 +1,8 @@
-"""``energy-sweep demo``: the decay tables and the figure of :mod:`pipeline.demo`'s computation."""
+"""``energy-sweep demo``: the decay tables and the figure of :mod:`pipeline.demo`'s sweep, whose
+store ``show``, ``verify``, ``fit`` and ``report`` accept."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from ._app import app, console, fail
+from ._app import app, console, errors, fail
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -24,35 +24,35 @@ def demo(
     depth: Annotated[int, typer.Option(help="Deepest layer N.")] = 10,
     budget: Annotated[float, typer.Option(help="Pruning budget, fraction of ||f||^2.")] = 1e-4,
 ) -> None:
-    """W_n/||f||^2 per layer for a real ECG record and white noise through morlet, meyer, gabor."""
-    from pipeline.demo import DEMO_FAMILIES, run_demo, write_zarr
+    """W_n/||f||^2 per layer for a real ECG record and white noise through morlet, meyer, gabor.
+
+    A small sweep computed here (no Prefect, no Dask) into OUT/energies.zarr, a store that
+    `show`, `verify`, `fit` and `report` accept, and a figure OUT/decay.png. A store of an
+    earlier demo there is replaced; anything else is refused.
+    """
+    from pipeline.demo import demo_config, run_demo
     from pipeline.errors import EnergySweepError
 
     from .progress import ProgressBar
 
     start = time.perf_counter()
+    store = out / "energies.zarr"
     try:
-        with ProgressBar("propagating", console) as advance:
-            done: list[str] = []
-
-            def bank_done(family: str) -> None:
-                done.append(family)
-                advance(len(done), len(DEMO_FAMILIES))
-
-            result = run_demo(depth, budget, on_bank_done=bank_done)
+        config = demo_config(store.absolute(), depth, budget)  # bad input: nothing written
+        out.mkdir(parents=True, exist_ok=True)
+        with ProgressBar("units", errors) as advance:
+            result = run_demo(config, on_unit_done=advance)
     except EnergySweepError as error:
         fail(error)
     for table in decay_tables(result):
         console.print(table)
-    out.mkdir(parents=True, exist_ok=True)
-    store = out / "energies.zarr"
-    if store.exists():
-        shutil.rmtree(store)
-    write_zarr(result, store)
     figure = plot_decay(result, out / "decay.png")
     console.print(
         f"done in {time.perf_counter() - start:.1f} s; true W_n lies in [W_n, W_n + slack].\n"
-        f"results: {store}  (xarray.open_zarr)\nfigure:  {figure}"
+        f"results: {store}  (a sweep store: energy-sweep show / fit / report {store})\n"
+        f"figure:  {figure}",
+        highlight=False,
+        soft_wrap=True,
     )
 
 

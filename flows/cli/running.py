@@ -12,9 +12,10 @@ running.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -22,6 +23,9 @@ from rich.table import Table
 
 from ._app import app, console, errors, fail
 from .environment import prefect_environment, prefect_server
+
+if TYPE_CHECKING:
+    from pipeline.sweep.estimate import CostEstimate
 
 
 @app.command()
@@ -36,11 +40,25 @@ def run(
     ] = None,
     recompute: Annotated[bool, typer.Option(help="Recompute every unit.")] = False,
     overwrite: Annotated[bool, typer.Option(help="Recreate the store from scratch.")] = False,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes", help="Run even if the cost estimate is above ENERGY_SWEEP_MAX_HOURS / _MEMORY."
+        ),
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Show Prefect's own log lines too.")
+    ] = False,
 ) -> None:
     """Run a sweep: Prefect flow, units on Dask, energies into a Zarr store (resumable).
 
-    Exit status: 0 done (or nothing to do), 1 some units failed (one line each), 2 bad input,
-    130 / 143 interrupted by SIGINT (Ctrl-C) / SIGTERM (rerun the command to resume).
+    Before it starts, the units still to run are costed from a dry run of a few paths (time and
+    memory, one line on stderr); above ENERGY_SWEEP_MAX_HOURS (default 1) hours or
+    ENERGY_SWEEP_MAX_MEMORY (default 8GB) per unit it refuses unless --yes.
+
+    Exit status: 0 done (or nothing to do), 1 some units failed (one line each), 2 bad input
+    (or a cost above the limits), 130 / 143 interrupted by SIGINT (Ctrl-C) / SIGTERM (rerun the
+    command to resume).
     """
     from flows.clusters import cluster_spec
     from pipeline.errors import EnergySweepError
@@ -62,8 +80,9 @@ def run(
     try:
         # validate everything, the cluster section included, before Prefect or Dask start
         spec = load_config(config, store=store, workers=workers, scheduler=scheduler)
-        cluster_spec(spec.cluster)
+        cluster = cluster_spec(spec.cluster)
         expected = unit_hashes(spec)
+        done: set[tuple[int, int]] | None = None
         if not (recompute or overwrite):
             done = finished_units(spec, expected)
             if done is not None and len(done) == len(expected):
@@ -73,6 +92,7 @@ def run(
                     soft_wrap=True,
                 )
                 return
+        estimate = estimate_before_run(spec, done or set(), cluster, yes=yes)
         with (
             signals_interrupt(landed),
             store_lock(spec.store) as lock,  # one run per store, refused before Prefect starts
@@ -82,9 +102,16 @@ def run(
             # the store made, grown or refused (one line) before Prefect starts
             create_sweep_store(spec, overwrite=overwrite)
             with (
+                prefect_output(verbose=verbose),
                 prefect_environment(),
                 prefect_server(),
-                ProgressBar("units", errors, transient=False) as advance,
+                ProgressBar(
+                    "units",
+                    errors,
+                    transient=False,
+                    unit_costs=estimate.unit_seconds,
+                    expected_seconds=estimate.wall_seconds,
+                ) as advance,
             ):
                 from flows.sweep import sweep
 
@@ -95,7 +122,7 @@ def run(
                     workers=workers,
                     scheduler=scheduler,
                     recompute=recompute,
-                    progress=advance,
+                    progress=announcing_dashboard(advance),
                     return_state=True,
                 )
                 summary = state.result(raise_on_failure=False)
@@ -125,6 +152,125 @@ def run(
     )
     if summary["failed"]:
         raise typer.Exit(code=1)
+
+
+#: Environment variables of the cost limits of ``run`` and their defaults.
+MAX_HOURS_VARIABLE, MAX_HOURS_DEFAULT = "ENERGY_SWEEP_MAX_HOURS", "1"
+MAX_MEMORY_VARIABLE, MAX_MEMORY_DEFAULT = "ENERGY_SWEEP_MAX_MEMORY", "8GB"
+
+
+def estimate_before_run(
+    spec: Any, done: set[tuple[int, int]], cluster: Any, *, yes: bool
+) -> CostEstimate:
+    """Cost the units of ``spec`` not in ``done`` (:mod:`pipeline.sweep.estimate`), print the
+    estimate as one line on stderr, and refuse (``ConfigError``, one line) above the limits
+    (:func:`cost_limits`) unless ``yes``."""
+    from pipeline.sweep.estimate import check_cost, estimate_cost
+
+    pending = [unit for unit in spec.work_units() if (unit.bank, unit.chunk) not in done]
+    estimate = estimate_cost(spec, pending, threads=cluster_threads(cluster))
+    if not yes:
+        check_cost(estimate, *cost_limits())
+    errors.print(estimate.line(), highlight=False, markup=False, soft_wrap=True)
+    return estimate
+
+
+def cost_limits() -> tuple[float, int]:
+    """Hours of wall time and bytes per unit above which ``run`` asks for ``--yes``, from
+    :data:`MAX_HOURS_VARIABLE` and :data:`MAX_MEMORY_VARIABLE`; a bad value is a one-line
+    ``ConfigError`` naming the variable."""
+    import os
+
+    from dask.utils import parse_bytes
+
+    from pipeline.errors import ConfigError
+
+    hours_text = os.environ.get(MAX_HOURS_VARIABLE, MAX_HOURS_DEFAULT)
+    memory_text = os.environ.get(MAX_MEMORY_VARIABLE, MAX_MEMORY_DEFAULT)
+    try:
+        hours = float(hours_text)
+        if not hours > 0:
+            raise ValueError
+    except ValueError:
+        raise ConfigError.for_field(
+            MAX_HOURS_VARIABLE, hours_text, "must be a number of hours > 0, e.g. 2.5"
+        ) from None
+    try:
+        memory = int(parse_bytes(memory_text))
+    except (ValueError, TypeError):
+        raise ConfigError.for_field(
+            MAX_MEMORY_VARIABLE, memory_text, "must be a size with a unit, e.g. 16GB"
+        ) from None
+    return hours, memory
+
+
+def cluster_threads(cluster: Any) -> int | None:
+    """Threads the cluster will run units on, where the config says (local: workers x threads;
+    slurm: jobs x cores; kubernetes: workers); None for an existing scheduler."""
+    kind = getattr(cluster, "kind", None)
+    if kind == "local":
+        return int(cluster.workers * cluster.threads_per_worker)
+    if kind == "slurm":
+        return int(cluster.jobs * cluster.cores)
+    if kind == "kubernetes":
+        return int(cluster.workers)
+    return None
+
+
+@contextmanager
+def prefect_output(*, verbose: bool) -> Iterator[None]:
+    """For the block: no Prefect analytics notice or events (``DO_NOT_TRACK=1``: Prefect's client
+    shows its notice on a terminal's first import despite the server's opt-out); unless
+    ``verbose``, Prefect's log lines on the terminal only at WARNING and above (the API, and so
+    the Prefect UI, still gets every line) and Dask's only at ERROR (its workers' shutdown
+    warnings are noise to a user). Values already in the environment win."""
+    import logging
+    import os
+
+    wanted = {"DO_NOT_TRACK": "1"}
+    if not verbose:
+        wanted["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "WARNING"
+        wanted["DASK_LOGGING__DISTRIBUTED"] = "error"  # worker processes read it at start
+    added = [name for name in wanted if name not in os.environ]
+    for name in added:
+        os.environ[name] = wanted[name]
+    dask_logger = logging.getLogger("distributed")
+    level = dask_logger.level
+    if not verbose:
+        dask_logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        dask_logger.setLevel(level)
+        for name in added:
+            os.environ.pop(name, None)
+
+
+def announcing_dashboard(advance: Callable[[int, int], None]) -> Callable[[int, int], None]:
+    """``advance`` that first prints the Dask dashboard's link (one line on stderr) when the
+    flow reports its first progress, from the client the flow made (Dask's default client)."""
+    shown = False
+
+    def progress(done: int, total: int) -> None:
+        nonlocal shown
+        if not shown:
+            shown = True
+            link = dashboard_link()
+            if link:
+                errors.print(f"Dask dashboard: {link}", highlight=False, soft_wrap=True)
+        advance(done, total)
+
+    return progress
+
+
+def dashboard_link() -> str | None:
+    """The dashboard link of this process's default Dask client, if there is one."""
+    try:
+        from distributed import default_client
+
+        return str(default_client().dashboard_link) or None
+    except Exception:
+        return None
 
 
 def unit_hashes(spec: Any) -> dict[tuple[int, int], int]:
@@ -177,6 +323,9 @@ def fit(
         str | None,
         typer.Option(help="Address of a running Dask scheduler (default: threads here)."),
     ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Show Prefect's own log lines too.")
+    ] = False,
 ) -> None:
     """Fit decay per curve and pooled per bank, check the paper's bounds; write the fits group.
 
@@ -197,7 +346,12 @@ def fit(
 
     try:
         check_fittable(store)  # one of our stores, sound, before starting Prefect
-        with signals_interrupt(stopped), prefect_environment(), prefect_server():
+        with (
+            signals_interrupt(stopped),
+            prefect_output(verbose=verbose),
+            prefect_environment(),
+            prefect_server(),
+        ):
             from flows.aggregate import aggregate
 
             quiet_signal_crashes()

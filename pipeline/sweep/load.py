@@ -6,6 +6,19 @@ the last one silently); nesting deeper than :data:`MAX_YAML_DEPTH` and aliases t
 more than :data:`MAX_ALIAS_EXPANSION` nodes (an "alias bomb") are refused before any Python
 object is built. Relative ``store`` and signal ``path`` and ``files`` values of a config file are
 relative to the file's folder, and are replaced by absolute paths.
+
+Those paths are then **confined** (:func:`confine_paths`): once symbolic links and ``..`` are
+resolved, each must lie inside one of the allowed roots, which are
+
+- the config file's folder (and everything below it),
+- the current working directory (and everything below it),
+- each folder listed in the environment variable :data:`ROOTS_VARIABLE`
+  (``ENERGY_SWEEP_ALLOWED_ROOTS``, separated by ``os.pathsep``, ``:`` on Linux).
+
+So a config received from someone else cannot write its store, or read signal files, anywhere
+else on the machine. There is deliberately no config field for more roots: a config must not
+widen its own confinement; the person who runs it sets the variable. Paths given on the command
+line (``--store``) are the user's own and are not confined.
 """
 
 from __future__ import annotations
@@ -27,6 +40,9 @@ __all__ = [
     "MAX_ALIAS_EXPANSION",
     "MAX_CONFIG_BYTES",
     "MAX_YAML_DEPTH",
+    "ROOTS_VARIABLE",
+    "allowed_roots",
+    "confine_paths",
     "load_config",
     "parse_yaml",
     "resolve_paths",
@@ -42,6 +58,10 @@ MAX_YAML_DEPTH = 64
 #: Most nodes the document may have once aliases are expanded (``*a`` counted as a copy of
 #: ``&a``); nine aliases of nine aliases ... would otherwise build 9**9 objects.
 MAX_ALIAS_EXPANSION = 100_000
+
+#: Environment variable listing more folders (``os.pathsep``-separated) under which a config's
+#: paths may lie, beside the config's folder and the working directory.
+ROOTS_VARIABLE = "ENERGY_SWEEP_ALLOWED_ROOTS"
 
 #: Fields an override may not replace (lists and the cluster have their own options).
 _NOT_OVERRIDABLE = ("signals", "banks", "cluster")
@@ -114,6 +134,11 @@ def load_config(
             f"must hold a YAML mapping of the sweep's fields, not {type(data).__name__}",
         )
     data = resolve_paths(data, source.parent)
+    # the config's own paths; a store given as an override is the user's own choice
+    confine_paths(
+        {key: value for key, value in data.items() if key != "store" or store is None},
+        allowed_roots(source.parent),
+    )
     return SweepConfig.from_mapping(
         _apply_overrides(data, store=store, workers=workers, scheduler=scheduler, fields=fields)
     )
@@ -145,6 +170,55 @@ def resolve_paths(data: dict[str, Any], folder: str | Path) -> dict[str, Any]:
             for group in signals
         ]
     return data
+
+
+def allowed_roots(config_folder: str | Path) -> list[Path]:
+    """The folders a config's paths may lie in (module docstring): the config's folder, the
+    working directory and the folders of :data:`ROOTS_VARIABLE`, each with links resolved."""
+    listed = os.environ.get(ROOTS_VARIABLE, "").split(os.pathsep)
+    roots = [config_folder, Path.cwd(), *(Path(r).expanduser() for r in listed if r.strip())]
+    unique: list[Path] = []
+    for root in roots:
+        real = Path(os.path.realpath(root))
+        if real not in unique:
+            unique.append(real)
+    return unique
+
+
+def confine_paths(data: Mapping[str, Any], roots: list[Path]) -> None:
+    """Refuse, in one line naming the field, a ``store`` or ``signals[i].path`` of ``data``
+    (already absolute, :func:`resolve_paths`) that lies outside every folder of ``roots`` once
+    links and ``..`` are resolved. Values of the wrong type are left for validation.
+
+    Examples
+    --------
+    >>> confine_paths({"store": "/srv/a/out.zarr"}, [Path("/srv/a")])
+    >>> try:
+    ...     confine_paths({"store": "/srv/a/../b.zarr"}, [Path("/srv/a")])
+    ... except ConfigError as error:
+    ...     print(str(error).split(";")[0])
+    store = '/srv/a/../b.zarr': resolves to /srv/b.zarr, outside the allowed folders (/srv/a)
+    """
+    fields: list[tuple[str, Any]] = [("store", data.get("store"))]
+    signals = data.get("signals")
+    if isinstance(signals, list):
+        fields += [
+            (f"signals[{index}].path", group.get("path"))
+            for index, group in enumerate(signals)
+            if isinstance(group, Mapping)
+        ]
+    for field, value in fields:
+        if not isinstance(value, str) or not value:
+            continue
+        real = Path(os.path.realpath(value))
+        if not any(real == root or root in real.parents for root in roots):
+            raise ConfigError.for_field(
+                field,
+                value,
+                f"resolves to {real}, outside the allowed folders "
+                f"({', '.join(str(root) for root in roots)}); put it under the config's folder "
+                f"or the working directory, or add a folder to {ROOTS_VARIABLE}",
+            )
 
 
 def parse_yaml(text: str, source: str) -> Any:
