@@ -18,7 +18,7 @@ import pytest
 import yaml
 from conftest import assert_same_store
 
-from flows.clusters import cluster_spec, dask_client
+from flows.clusters import ClusterUnavailableError, cluster_spec, dask_client
 from flows.clusters.slurm import SlurmCluster, jobqueue_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,6 +114,17 @@ def test_workers_run_as_slurm_jobs_on_this_machine_only(slurm: None, tmp_path: P
     while set(job_ids.values()) & set(_queued()) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert not set(job_ids.values()) & set(_queued()), "the jobs outlived their cluster"
+
+
+def test_a_job_script_slurm_refuses_is_one_line_before_any_job(slurm: None, tmp_path: Path) -> None:
+    section = _section(tmp_path / "logs", queue="no-such-partition")
+    with pytest.raises(ClusterUnavailableError) as caught:
+        with dask_client(section):
+            pass
+    message = str(caught.value)
+    assert message.startswith("cluster.kind = 'slurm': sbatch refuses the worker job script: ")
+    assert "Invalid partition" in message and "\n" not in message
+    assert not _queued()
 
 
 #: A small sweep (6 units of a fraction of a second each): the example's cluster section runs it.
