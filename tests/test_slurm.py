@@ -28,7 +28,7 @@ EXAMPLE = ROOT / "deploy" / "slurm.yaml"
 #: Seconds start-slurm.sh gets (a fresh machine installs four Debian packages first: ~40 s).
 START_SECONDS = 240
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # 219 s measured at load 20 on 2 cores
 
 
 def _slurm_running() -> bool:
@@ -152,7 +152,7 @@ def _run(config: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     """``energy-sweep run CONFIG`` as a user types it, in ``tmp_path``."""
     command = [str(Path(sys.executable).with_name("energy-sweep")), "run", str(config)]
     return subprocess.run(
-        command, cwd=tmp_path, capture_output=True, text=True, timeout=240, check=False
+        command, cwd=tmp_path, capture_output=True, text=True, timeout=480, check=False
     )
 
 
