@@ -308,6 +308,16 @@ def test_an_optional_backend_without_its_package_names_the_extra(
             pass
 
 
+def test_the_slurm_backend_off_a_login_node_is_one_line_before_anything_starts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    pytest.importorskip("dask_jobqueue")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no sbatch here
+    with pytest.raises(ClusterUnavailableError, match=r"^cluster.kind = 'slurm': sbatch is not"):
+        with dask_client(SLURM):
+            pass
+
+
 # --------------------------------------------------------------------------------------------
 # the config's JSON schema
 

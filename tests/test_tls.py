@@ -19,7 +19,7 @@ from conftest import assert_same_store, build_store
 from flows.clusters import cluster_spec, dask_client
 from flows.clusters._tls import TLSFiles, security
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = pytest.mark.timeout(600)
 
 
 def _certificate_authority(folder: Path, name: str) -> dict[str, str]:
@@ -132,7 +132,7 @@ def test_a_sweep_runs_over_tls(tls: dict[str, str], tmp_path: Path) -> None:
     reference.write_text(yaml.safe_dump({**config, "store": str(tmp_path / "direct.zarr")}))
     command = [str(Path(sys.executable).with_name("energy-sweep")), "run", str(path)]
     result = subprocess.run(
-        command, cwd=tmp_path, capture_output=True, text=True, timeout=240, check=False
+        command, cwd=tmp_path, capture_output=True, text=True, timeout=480, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 done, 0 skipped, 0 failed" in result.stdout

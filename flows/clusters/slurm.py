@@ -11,8 +11,12 @@ path (a shared file system), or ``job_script_prologue`` must make it so (``modul
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -25,6 +29,9 @@ from ._tls import TLSFiles, security
 
 #: Most jobs a sweep may ask SLURM for.
 MAX_JOBS = 10_000
+
+#: Seconds ``sbatch --test-only`` gets to answer.
+SBATCH_TEST_SECONDS = 60
 
 #: SLURM's time formats: minutes, minutes:seconds, hours:minutes:seconds, days-hours,
 #: days-hours:minutes, days-hours:minutes:seconds.
@@ -146,12 +153,56 @@ def jobqueue_cluster(spec: SlurmCluster) -> JobqueueSLURMCluster:
     return SLURMCluster(**jobqueue_options(spec))
 
 
+def sbatch_refusal(job_script: str) -> str | None:
+    """Why ``sbatch --test-only`` refuses a job script (its last error line), or ``None`` if it
+    would accept it: a controller that does not answer, an unknown partition or account, more
+    memory or cores than a node has. Nothing is submitted."""
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "dask-worker.sh"
+        script.write_text(job_script)
+        try:
+            result = subprocess.run(
+                ["sbatch", "--test-only", str(script)],
+                capture_output=True,
+                text=True,
+                timeout=SBATCH_TEST_SECONDS,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return f"no answer from sbatch --test-only in {SBATCH_TEST_SECONDS} s"
+    if result.returncode == 0:
+        return None
+    lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+    return lines[-1] if lines else f"sbatch --test-only exited {result.returncode}"
+
+
 @contextmanager
 def launch(spec: SlurmCluster) -> Iterator[Client]:
-    """Submit the jobs, yield a client; cancel the jobs on exit."""
+    """Submit the jobs, yield a client; cancel the jobs on exit.
+
+    Refused in one line, before any job is submitted, where ``sbatch`` is not on the ``PATH``
+    (not a SLURM login node) or ``sbatch --test-only`` refuses the job script
+    (:func:`sbatch_refusal`): otherwise the jobs would fail to submit and the sweep would wait
+    for workers that never come.
+    """
+    if shutil.which("sbatch") is None:
+        raise ClusterUnavailableError(
+            "cluster.kind = 'slurm': sbatch is not on the PATH; run the sweep on a SLURM login "
+            "node (or see deploy/slurm/start-slurm.sh for a single-node SLURM)"
+        )
     cluster = jobqueue_cluster(spec)
     from distributed import Client
 
+    try:
+        refusal = sbatch_refusal(cluster.job_script())
+    except BaseException:
+        cluster.close()
+        raise
+    if refusal is not None:
+        cluster.close()
+        raise ClusterUnavailableError(
+            f"cluster.kind = 'slurm': sbatch refuses the worker job script: {refusal}"
+        )
     with cluster:
         cluster.scale(jobs=spec.jobs)
         with Client(cluster) as client:
