@@ -111,8 +111,8 @@ def plot_bound_ratios(summary: xr.Dataset, banks: BankInfo, depth: int) -> Figur
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel(label)
         ax.grid(True, axis="x", which="major", alpha=0.3)
-    left.set_title("largest over N ≥ 1 (stored; reached at N = 1: a violation check)")
-    right.set_title(f"deepest computed layer of each bank (store depth {depth}), slack included")
+    left.set_title("max over N ≥ 1 (at N = 1: a violation check)", fontsize=10)
+    right.set_title(f"each bank's deepest layer (≤ {depth}), slack included", fontsize=10)
     left.set_yticks(range(n_banks))
     left.set_yticklabels(
         [
