@@ -18,6 +18,7 @@ from pipeline.analysis.pooled import ALL_SIGNALS, poisson_weights, pool_fits
 from pipeline.cascade import propagate
 from pipeline.errors import InvalidParameterError
 from pipeline.filters import make_bank
+from pipeline.planning import plan_layers
 from pipeline.store import open_results, verify_store
 
 LAYERS = np.arange(11)
@@ -277,6 +278,10 @@ def test_one_store_holds_an_exact_and_a_budgeted_bank_whose_intervals_overlap(
     assert "in this bank" in str(pooled.isel(bank=2).pooled_note.values)
     labels = bank_labels(stored)
     assert len(set(labels)) == 3 and "depth=6" in labels[0] and "budget=1e-06" in labels[1]
+    # plan --data reads the bank's own depth and budget
+    plan = plan_layers("gabor", {"spacing": 0.0625}, (0.01,), data=store)
+    assert plan.attrs["depth"] == 4 and plan.attrs["energy_budget"] == 0.0
+    assert bool(plan.computed.all()) and np.isfinite(plan.empirical_layers).all()
 
 
 def test_classes_are_pooled_per_parameter_value() -> None:

@@ -100,11 +100,17 @@ def plan_from_store(
     facts = bank_facts(bank)
     match = matching_bank(stored_bank_table(stored), bank)
     n_signals, depth = stored.sizes["signal"], stored.sizes["layer"] - 1
+    budget = float(stored.attrs["energy_budget"])
     power = stored_radial_power(stored)
 
     widths = np.empty(n_signals)
     if match is not None:
-        selected = stored.isel(bank=match)
+        # a bank's own depth and budget (config banks[i].depth, .energy_budget), if it has them
+        if "depth_per_bank" in stored.coords:
+            depth = int(stored["depth_per_bank"].values[match])
+        if "energy_budget_per_bank" in stored.coords:
+            budget = float(stored["energy_budget_per_bank"].values[match])
+        selected = stored.isel(bank=match, layer=slice(0, depth + 1))
         features = np.asarray(selected["feature_energy"].transpose("signal", "layer").values)
         input_energy = np.asarray(stored["input_energy"].values)
         computed = np.asarray(selected["completed"].values, dtype=bool)
@@ -173,7 +179,7 @@ def plan_from_store(
             "store": store,
             "source": "computed" if match is None else f"store bank {match}",
             "depth": depth,
-            "energy_budget": float(stored.attrs["energy_budget"]),
+            "energy_budget": budget,
             "dtype": str(stored.attrs["dtype"]),
         }
     )

@@ -44,11 +44,13 @@ SECTIONS = (
     ),
     (
         "Regimes: Sobolev and band-limited classes",
-        "(vi) Per Sobolev order s and per band limit: the fitted log a beside the derived log a "
+        "(vi) Per Sobolev order s and per band limit: the mean local rate over layers n ≥ 2 "
+        "(every signal of the pool), the fitted log a (only signals fitted in every bank: "
+        "missing where a bank cannot fit that class, see pooled_note), the derived log a "
         "and, for Sobolev inputs, (2s/(2s+1)) log a, the rate the corollary of (B) guarantees "
         "(docs/theory.md §6). Smooth signals keep their energy near 0 frequency, which the "
         "low-pass collects early: they decay faster than white noise, not slower.",
-        lambda rates, pooled, banks: class_table(pooled, banks),
+        lambda rates, pooled, banks: class_table(rates, pooled, banks),
     ),
 )
 

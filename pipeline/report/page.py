@@ -85,13 +85,15 @@ CAPTIONS = {
         "Symlog axis: linear up to just past the depth, logarithmic above."
     ),
     "bound_ratios.png": Markup(
-        "Measured W<sub>N</sub> over the bounds, distribution over signals per bank, bound (A) "
-        "plain, (B) hatched. Left: the stored max<sub>N≥1</sub> W<sub>N</sub>/bound<sub>N</sub>; "
-        "above the dashed line at 1 a curve exceeds the bound. At N = 1 bounds (A) and (B) "
-        "coincide (window radius δ), so where the maximum falls at N = 1 both ratios are equal. "
-        "Right: the ratio at the deepest layer, how loose the bounds are there. Banks that fail "
-        "a hypothesis of docs/theory.md §3 are labelled in red (their bounds are not "
-        "guaranteed); the counts of curves flagged over each bound are on the right."
+        "Measured energy over the bounds, distribution over signals per bank, bound (A) plain, "
+        "(B) hatched. Left: the stored max<sub>N≥1</sub> W<sub>N</sub>/bound<sub>N</sub>; above "
+        "the dashed line at 1 a curve exceeds the bound. It is reached at N = 1, where both "
+        "windows are the high-pass ball and the bounds are nearly tight: a violation check, not "
+        "a measure of decay. Right: (W<sub>N</sub> + s<sub>N</sub>)/bound<sub>N</sub> at each "
+        "bank's deepest computed layer — the true W<sub>N</sub> is at most W<sub>N</sub> + "
+        "s<sub>N</sub>, so this is how much room the bounds leave there whatever was pruned. "
+        "Banks that fail a hypothesis of docs/theory.md §3 are labelled in red (their bounds are "
+        "not guaranteed); the counts of curves flagged over each bound are on the right."
     ),
 }
 

@@ -22,6 +22,7 @@ from pandas.io.formats.style import Styler
 
 from ..analysis.labels import theorem_statement
 from ..analysis.pooled import ALL_SIGNALS
+from ..analysis.resolution import FIRST_FIT_LAYER
 from .summaries import BankInfo
 from .tables import _number, _styled
 
@@ -119,16 +120,20 @@ def _order(pool: str) -> float:
     return math.nan
 
 
-def class_table(pooled: xr.Dataset, banks: BankInfo) -> Styler:
-    r"""Per (pool, bank) of the Sobolev and band-limited pools: the fitted :math:`\log a` with
-    its interval, the derived :math:`\log a` and, for Sobolev order s, the corollary's
-    :math:`\frac{2s}{2s+1}\log a` (docs/theory.md §6)."""
+def class_table(rates: xr.Dataset, pooled: xr.Dataset, banks: BankInfo) -> Styler:
+    r"""Per (pool, bank) of the Sobolev and band-limited pools: the mean local rate over the
+    pool's resolved layers :math:`n \ge 2` (every signal of the pool where resolved), the
+    fitted :math:`\log a` with its interval (signals fitted in every bank only, so it may be
+    missing where the local rate is not), the derived :math:`\log a` and, for Sobolev order s,
+    the corollary's :math:`\frac{2s}{2s+1}\log a` (docs/theory.md §6)."""
     pools = [
         str(p) for p in pooled["pool"].values if str(p).startswith(("sobolev", "band_limited"))
     ]
     rows = []
     for pool in pools:
         chosen = pooled.sel(pool=pool)
+        local = rates["pooled_local_rate"].sel(pool=pool)
+        local = local.where(local["layer"] >= FIRST_FIT_LAYER).mean("layer")
         s = _order(pool)
         for b, label in enumerate(banks.labels):
             base = float(pooled["decay_base"].isel(bank=b))
@@ -137,6 +142,7 @@ def class_table(pooled: xr.Dataset, banks: BankInfo) -> Styler:
                 {
                     "pool": pool,
                     "bank": label,
+                    "mean local rate": float(local.isel(bank=b)),
                     "fitted log a": float(chosen["pooled_exp_rate"].isel(bank=b)),
                     "lower": float(chosen["pooled_exp_rate_lower"].isel(bank=b)),
                     "upper": float(chosen["pooled_exp_rate_upper"].isel(bank=b)),
@@ -145,7 +151,7 @@ def class_table(pooled: xr.Dataset, banks: BankInfo) -> Styler:
                     "signals": int(chosen["pooled_curves"].isel(bank=b)),
                 }
             )
-    columns = ["pool", "bank", "fitted log a", "lower", "upper", "derived log a"]
+    columns = ["pool", "bank", "mean local rate", "fitted log a", "lower", "upper", "derived log a"]
     frame = pd.DataFrame(rows, columns=[*columns, "2s/(2s+1) log a", "signals"])
     fixed = _number(".3f")
     formats = {name: fixed for name in [*columns[2:], "2s/(2s+1) log a"]}

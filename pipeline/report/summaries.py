@@ -287,26 +287,32 @@ def bound_ratio_summary(dataset: xr.Dataset) -> xr.Dataset:
     xarray.Dataset
         loaded: ``general`` and ``exponential`` over (quantile, bank) at
         :data:`RATIO_QUANTILES`; ``deepest_general``, ``deepest_exponential``: the same
-        quantiles of :math:`W_N/\text{bound}_N` at the deepest layer (quantiles of the
-        positive ratios: a ratio of 0 is a curve pruned to nothing, counted in ``zero_<name>``
-        over bank); ``finite_general``,
+        quantiles of :math:`(W_N + s_N)/\text{bound}_N` at each bank's deepest computed layer
+        (``depth_per_bank``): the true :math:`W_N` is at most :math:`W_N + s_N`, so this says
+        how much room the bound leaves whatever was pruned (a ratio of 0, counted in
+        ``zero_<name>`` over bank, is kept off the log axis); ``finite_general``,
         ``finite_exponential`` (curves with a ratio), ``signals`` (curves computed),
         ``over_general``, ``over_exponential`` (curves flagged as exceeding the bound beyond
         round-off), ``unexplained`` (flagged on a bank that meets every hypothesis), all over
         bank.
     """
     computed = dataset["propagated_energy"].isel(layer=0, drop=True).notnull()
-    deepest = dataset[["propagated_energy", "bound_general", "bound_exponential"]].isel(layer=-1)
+    last = int(dataset.sizes["layer"]) - 1
+    own = dataset["depth_per_bank"] if "depth_per_bank" in dataset.coords else None
+    at = xr.DataArray(
+        np.full(dataset.sizes["bank"], last) if own is None else own.values, dims=("bank",)
+    )
+    deepest = dataset[["propagated_energy", "pruned_slack", "bound_general", "bound_exponential"]]
+    deepest = deepest.isel(layer=at)
+    upper = deepest["propagated_energy"] + deepest["pruned_slack"]  # the true W_N is below
     parts = _by_bank(
         _bare(
             xr.Dataset(
                 {
                     "general": dataset["bound_general_ratio"],
                     "exponential": dataset["bound_exponential_ratio"],
-                    "deepest_general": deepest["propagated_energy"] / deepest["bound_general"],
-                    "deepest_exponential": (
-                        deepest["propagated_energy"] / deepest["bound_exponential"]
-                    ),
+                    "deepest_general": upper / deepest["bound_general"],
+                    "deepest_exponential": upper / deepest["bound_exponential"],
                     "computed": computed,
                     "over_general": dataset["violates_bound_general"] & computed,
                     "over_exponential": dataset["violates_bound_exponential"] & computed,

@@ -41,7 +41,10 @@ def plot_decay(summary: xr.Dataset, banks: BankInfo) -> Figure:
     median = propagated.sel(quantile=0.5).values
     resolved = median > SLACK_FACTOR * slack
     upper = np.where(resolved, median, median + slack)
-    shown = positive(np.where(resolved | (slack > 0), upper, np.nan))
+    lowest = propagated.sel(quantile=DECAY_QUANTILES[0]).values
+    shown = positive(
+        np.where(resolved, np.fmin(lowest, median), np.where(slack > 0, upper, np.nan))
+    )
     low_end = np.nanmin(shown) if np.isfinite(shown).any() else 1e-20
     bottom = 10.0 ** math.floor(math.log10(max(low_end, 1e-30)) - 1.0)
     for ax, family in zip(axes, families, strict=True):

@@ -25,7 +25,7 @@ def plot_exponents(
     One column per family with a varying scale parameter (x: that parameter) and one
     categorical column for the other banks. Black: the pool of all signals with its bootstrap
     interval; small faded markers: each signal class's pool. A filled black marker is the
-    preferred model of the bank (smaller pooled RSS), an open one the other model.
+    preferred model of the bank (smaller summed AIC), an open one the other model.
 
     Parameters
     ----------
@@ -154,7 +154,7 @@ def plot_exponents(
             mec="k",
             ls="none",
             ms=7,
-            label="open: the other model is preferred (smaller pooled RSS)",
+            label="open: the other model is preferred (smaller summed AIC)",
         ),
         Line2D(
             [],
@@ -187,7 +187,10 @@ def plot_exponents(
         fontsize=8,
         frameon=False,
     )
-    figure.suptitle("Pooled decay per bank: one rate per bank, one intercept per curve")
+    figure.suptitle(
+        "Pooled decay per bank: mean of per-curve rates on layers n ≥ 2 over the signals "
+        "fitted in every bank"
+    )
     return figure
 
 
