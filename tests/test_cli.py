@@ -237,3 +237,35 @@ def test_yes_lets_a_run_above_the_limit_through(
         estimate_before_run(spec, set(), cluster_spec(spec.cluster), yes=False)
     estimate = estimate_before_run(spec, {(0, 0)}, cluster_spec(spec.cluster), yes=True)
     assert estimate.units == 1 and estimate.threads == 1
+
+
+def test_prefect_output_is_quiet_by_default_and_restores_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import logging
+
+    from flows.cli.running import prefect_output
+
+    for name in ("DO_NOT_TRACK", "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
+    with prefect_output(verbose=False):
+        assert os.environ["DO_NOT_TRACK"] == "1"  # no analytics notice from Prefect's client
+        assert os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] == "WARNING"
+        assert logging.getLogger("distributed").level == logging.ERROR
+    assert "DO_NOT_TRACK" not in os.environ
+    with prefect_output(verbose=True):
+        assert "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL" not in os.environ
+    monkeypatch.setenv("DO_NOT_TRACK", "0")  # the user's own setting wins
+    with prefect_output(verbose=False):
+        assert os.environ["DO_NOT_TRACK"] == "0"
+
+
+def test_the_dashboard_link_is_announced_once_and_only_when_there_is_a_client() -> None:
+    from flows.cli.running import announcing_dashboard, dashboard_link
+
+    assert dashboard_link() is None  # no Dask client in this process
+    calls: list[tuple[int, int]] = []
+    progress = announcing_dashboard(lambda done, total: calls.append((done, total)))
+    progress(0, 2)
+    progress(2, 2)
+    assert calls == [(0, 2), (2, 2)]

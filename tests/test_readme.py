@@ -184,14 +184,9 @@ class Workspace:
 def run_in_own_group(command: list[str], workspace: Workspace) -> subprocess.CompletedProcess:
     """Run ``command`` in the workspace as its own process group; on timeout the whole group
     (the commands the block started, their Prefect servers and Dask workers) is killed."""
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
     process = subprocess.Popen(
-        command,
-        cwd=workspace.folder,
-        env=workspace.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
+        command, cwd=workspace.folder, env=workspace.env, text=True, start_new_session=True, **pipes
     )
     try:
         stdout, stderr = process.communicate(timeout=BLOCK_TIMEOUT)

@@ -168,7 +168,11 @@ def estimate_before_run(
     from pipeline.sweep.estimate import check_cost, estimate_cost
 
     pending = [unit for unit in spec.work_units() if (unit.bank, unit.chunk) not in done]
-    estimate = estimate_cost(spec, pending, threads=cluster_threads(cluster))
+    try:
+        estimate = estimate_cost(spec, pending, threads=cluster_threads(cluster))
+    except KeyboardInterrupt:
+        errors.print("interrupted (SIGINT) while estimating the cost: nothing was written")
+        raise typer.Exit(code=130) from None
     if not yes:
         check_cost(estimate, *cost_limits())
     errors.print(estimate.line(), highlight=False, markup=False, soft_wrap=True)
