@@ -275,6 +275,11 @@ CASES: dict[str, Case] = {
         r"^signals\[1\].path = '/etc/hostname.npy': resolves to /etc/hostname.npy, outside the "
         r"allowed folders .* ENERGY_SWEEP_ALLOWED_ROOTS$",
     ),
+    "file pattern climbing out with ..": Case(
+        group(1, path=None, files="../" * 40 + "etc/*.npy"),
+        "signals[1].files",
+        r"^signals\[1\].files = '.*': resolves to /etc/\*.npy, outside the allowed folders",
+    ),
     "signal file climbing out with ..": Case(
         group(1, path="../" * 40 + "etc/hostname.npy"),
         "signals[1].path",

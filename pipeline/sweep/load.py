@@ -186,9 +186,11 @@ def allowed_roots(config_folder: str | Path) -> list[Path]:
 
 
 def confine_paths(data: Mapping[str, Any], roots: list[Path]) -> None:
-    """Refuse, in one line naming the field, a ``store`` or ``signals[i].path`` of ``data``
-    (already absolute, :func:`resolve_paths`) that lies outside every folder of ``roots`` once
-    links and ``..`` are resolved. Values of the wrong type are left for validation.
+    """Refuse, in one line naming the field, a ``store``, ``signals[i].path`` or
+    ``signals[i].files`` pattern of ``data`` (already absolute, :func:`resolve_paths`) that lies
+    outside every folder of ``roots`` once links and ``..`` are resolved (a pattern's wildcards
+    are taken as names, so ``..`` after them still counts). Values of the wrong type are left for
+    validation.
 
     Examples
     --------
@@ -203,9 +205,10 @@ def confine_paths(data: Mapping[str, Any], roots: list[Path]) -> None:
     signals = data.get("signals")
     if isinstance(signals, list):
         fields += [
-            (f"signals[{index}].path", group.get("path"))
+            (f"signals[{index}].{key}", group.get(key))
             for index, group in enumerate(signals)
             if isinstance(group, Mapping)
+            for key in ("path", "files")
         ]
     for field, value in fields:
         if not isinstance(value, str) or not value:
