@@ -234,3 +234,72 @@ def test_a_served_schedule_fills_a_fresh_store_then_reruns_as_a_no_op(
         with contextlib.suppress(ProcessLookupError):
             os.killpg(serving.pid, signal.SIGKILL)
         serving.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_deployed_sweep_triggers_its_aggregation(
+    scheduling_server: tuple[ServerInfo, Path], tmp_path: Path
+) -> None:
+    """``prefect deploy`` of ``deploy/prefect.yaml`` (its parameters pointed at a tiny sweep)
+    and a process worker: a run of ``sweep`` completes, and its trigger runs ``aggregate``,
+    which writes the fits and the report."""
+    info, data = scheduling_server
+    config = tmp_path / "tiny.yaml"
+    config.write_text(
+        "name: tiny\nlength: 64\ndepth: 2\nchunk: 2\nstore: tiny.zarr\n"
+        "signals: [{kind: white_noise, count: 4, seed: 0}]\nbanks: [{family: meyer}]\n"
+        "cluster: {kind: local, workers: 1, threads_per_worker: 1}\n"
+    )
+    project = yaml.safe_load(PREFECT_YAML.read_text())
+    by_name = {d["name"]: d for d in project["deployments"]}
+    by_name["sweep"]["parameters"] = {"config_path": str(config)}
+    by_name["aggregate"]["parameters"] = {"store": str(tmp_path / "tiny.zarr")}
+    prefect_file = tmp_path / "prefect.yaml"
+    prefect_file.write_text(yaml.safe_dump(project, sort_keys=False))
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    environment.update(
+        {
+            "PREFECT_API_URL": info.api_url,
+            "PREFECT_PROFILES_PATH": str(data / "no-profiles.toml"),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_WORKER_QUERY_SECONDS": "1",
+        }
+    )
+    prefect = [str(Path(sys.executable).with_name("prefect"))]
+
+    def prefect_command(*arguments: str) -> None:
+        done = subprocess.run(
+            [*prefect, *arguments], cwd=ROOT, env=environment, capture_output=True, text=True,
+            timeout=RUN_SECONDS,
+        )  # fmt: skip
+        assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+
+    prefect_command("work-pool", "create", "energy-sweep", "--type", "process")
+    prefect_command("--no-prompt", "deploy", "--all", "--prefect-file", str(prefect_file))
+    log = tmp_path / "worker.log"
+    with log.open("wb") as output:
+        worker = subprocess.Popen(
+            [*prefect, "worker", "start", "--pool", "energy-sweep"], cwd=ROOT, env=environment,
+            stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        prefect_command("deployment", "run", "energy-sweep/sweep")
+
+        def both_completed() -> bool:
+            flows = {f["id"]: f["name"] for f in api(info, "flows/filter", {})}
+            done = {flows.get(run["flow_id"]) for run in completed_runs(info)}
+            return {"energy-sweep", "energy-sweep-fit-report"} <= done
+
+        wait_for(both_completed, "completed sweep and aggregation", worker, log)
+        assert (tmp_path / "tiny.zarr" / "fits").is_dir()
+        assert (tmp_path / "tiny_report" / "report.html").is_file()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=30)
