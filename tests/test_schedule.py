@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import importlib.util
 import json
 import os
 import signal
@@ -45,8 +46,6 @@ def deployments() -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("deployment", deployments(), ids=lambda d: d["name"])
 def test_prefect_yaml_names_real_flows_and_valid_parameters(deployment: dict[str, Any]) -> None:
-    import importlib
-
     from prefect import Flow
 
     path, function = deployment["entrypoint"].split(":")
@@ -162,12 +161,40 @@ def wait_for(predicate: Any, what: str, process: subprocess.Popen[bytes], log: P
     pytest.fail(f"no {what} within {RUN_SECONDS} s: {log.read_text()[-3000:]}")
 
 
+#: What a unit writes: its data variables and its completion record (coordinates and whole-axis
+#: arrays are rewritten when a store grows).
+UNIT_OUTPUTS = ("propagated_energy", "feature_energy", "pruned_slack", "paths", "input_energy",
+                "radial_power", "units/unit_hash", "units/data_digest")  # fmt: skip
+
+
+def chunk_files(store: Path) -> dict[str, bytes]:
+    """Every chunk file that the units wrote (:data:`UNIT_OUTPUTS`), by key."""
+    return {
+        key: path.read_bytes()
+        for path in store.rglob("*")
+        if path.is_file()
+        and (key := path.relative_to(store).as_posix()).startswith(
+            tuple(f"{name}/c/" for name in UNIT_OUTPUTS)
+        )
+    }
+
+
+def fitted_signals(store: Path) -> int:
+    """Signals with an essential bandwidth in the store's fits (0 while they are rewritten)."""
+    from pipeline.store import open_results
+
+    try:
+        return int(open_results(store).essential_bandwidth.notnull().sum())
+    except Exception:
+        return 0
+
+
 def seconds(timestamp: str) -> float:
     return datetime.datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
 
 
 @pytest.mark.slow
-def test_a_served_schedule_fills_a_fresh_store_then_reruns_as_a_no_op(
+def test_a_served_schedule_fills_a_store_then_grows_it_with_a_new_file(
     scheduling_server: tuple[ServerInfo, Path], tmp_path: Path
 ) -> None:
     info, data = scheduling_server
@@ -224,6 +251,25 @@ def test_a_served_schedule_fills_a_fresh_store_then_reruns_as_a_no_op(
         # the next tick: nothing new, so no unit runs and the fits stay as they are
         wait_for(lambda: len(completed_runs(info)) >= 2, "second completed run", serving, log)
         assert (store / "fits" / "zarr.json").stat().st_mtime_ns == fits_written
+
+        # a new file: the next run appends its rows, computes only its unit, refreshes the fits
+        if importlib.util.find_spec("pipeline.store.growth") is None:
+            pytest.skip(
+                "stores cannot grow before branch store (issue 10 item 1) is merged; the fresh "
+                "store and the no-op rerun passed"
+            )
+        kept = chunk_files(store)
+        assert len(kept) == 2 * len(UNIT_OUTPUTS)  # two units, each its chunk of every output
+        new_rows = np.random.default_rng(1).standard_normal((2, 64))
+        np.save(tmp_path / "incoming" / "0002.npy", new_rows)
+        wait_for(lambda: fitted_signals(store) == 6, "fits of the grown store", serving, log)
+        grown = open_results(store)
+        np.testing.assert_allclose(
+            grown.input_energy.values, np.sum(np.concatenate([rows, new_rows]) ** 2, axis=1)
+        )
+        assert [Path(d).name for d in grown.dataset.values] == ["0001.npy"] * 4 + ["0002.npy"] * 2
+        after = chunk_files(store)
+        assert {key: after[key] for key in kept} == kept  # the old units' chunks, byte for byte
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(serving.pid, signal.SIGINT)
