@@ -4,8 +4,8 @@ The YAML is read defensively, every refusal one line: a file larger than
 :data:`MAX_CONFIG_BYTES` is not read; a key repeated in one mapping is refused (YAML would keep
 the last one silently); nesting deeper than :data:`MAX_YAML_DEPTH` and aliases that expand to
 more than :data:`MAX_ALIAS_EXPANSION` nodes (an "alias bomb") are refused before any Python
-object is built. Relative ``store`` and signal ``path`` and ``files`` values of a config file are
-relative to the file's folder, and are replaced by absolute paths.
+object is built. Relative ``store`` and signal ``path`` values of a config file are relative to
+the file's folder, and are replaced by absolute paths.
 """
 
 from __future__ import annotations
