@@ -8,12 +8,10 @@ temporary server never turns schedules into runs.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import importlib.util
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -26,6 +24,7 @@ import numpy as np
 import pytest
 import yaml
 
+from flows.cli.environment import stop_process_group
 from flows.server import DATA_DIR_VARIABLE, ServerInfo, start_server, stop_server
 from pipeline.sweep import load_config
 
@@ -271,15 +270,7 @@ def test_a_served_schedule_fills_a_store_then_grows_it_with_a_new_file(
         after = chunk_files(store)
         assert {key: after[key] for key in kept} == kept  # the old units' chunks, byte for byte
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(serving.pid, signal.SIGINT)
-        try:
-            serving.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            pass
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(serving.pid, signal.SIGKILL)
-        serving.wait(timeout=30)
+        stop_process_group(serving, grace=30)  # serve and its flow runs: SIGTERM, then SIGKILL
 
 
 @pytest.mark.slow
@@ -340,12 +331,4 @@ def test_deployed_sweep_triggers_its_aggregation(
         assert (tmp_path / "tiny.zarr" / "fits").is_dir()
         assert (tmp_path / "tiny_report" / "report.html").is_file()
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            pass
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=30)
+        stop_process_group(worker, grace=30)  # the worker and its flow runs
