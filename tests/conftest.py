@@ -26,6 +26,8 @@ def allowed_roots(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Configs of tests may point anywhere in pytest's temporary folders (a config's paths are
     confined to allowed roots, pipeline.sweep.load)."""
     os.environ["ENERGY_SWEEP_ALLOWED_ROOTS"] = str(tmp_path_factory.getbasetemp())
+    # and a persistent Prefect server of the tests' own (flows/server.py), never the user's
+    os.environ["ENERGY_SWEEP_DATA_DIR"] = str(tmp_path_factory.getbasetemp() / "data")
 
 
 @pytest.fixture(params=families(ndim=1))

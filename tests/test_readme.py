@@ -12,8 +12,8 @@ within CI's time, and neither changes a command:
 - the install lines (``python3 -m venv .venv && . .venv/bin/activate && pip install -e ...``)
   are recognised and not run: this environment is already installed (the test runs in it, with
   its ``bin`` folder first on ``PATH``). Only lines that do nothing but make the environment and
-  install this package (with extras) are skipped; anything after them in a line would fail the
-  test.
+  install this package (with extras) are skipped; what a line runs after them (``&& energy-sweep
+  run ...``) is run.
 
 A block directly preceded by a line ``<!-- readme-test: skip (reason) -->`` is not run; the
 reason must be given (commands that need a cluster, a server the test cannot start, or the test
@@ -48,7 +48,7 @@ SKIP_MARKER = re.compile(r"^<!-- readme-test: skip \((?P<reason>[^)]+)\) -->$")
 #: allowed). Recognised as "already installed" and not run.
 INSTALL_LINE = re.compile(
     r"^(python3 -m venv \.venv && \. \.venv/bin/activate && )?"
-    r"pip install (-q )?-e (\.|'\.\[[a-z,]+\]')$"
+    r"pip install (-q )?-e (\.|'\.\[[a-z,]+\]')( && (?P<rest>.+))?$"
 )
 
 
@@ -119,9 +119,14 @@ def readme_blocks(text: str) -> list[Block]:
 
 def runnable_bash(block: Block) -> str:
     """The block's text with its install lines left out (this environment is installed)."""
-    return "".join(
-        line + "\n" for line in block.text.splitlines() if not INSTALL_LINE.match(line.strip())
-    )
+    lines = []
+    for line in block.text.splitlines():
+        install = INSTALL_LINE.match(line.strip())
+        if install is None:
+            lines.append(line + "\n")
+        elif install.group("rest"):  # what the line runs after installing
+            lines.append(install.group("rest") + "\n")
+    return "".join(lines)
 
 
 BLOCKS = readme_blocks(README.read_text(encoding="utf-8"))
@@ -141,7 +146,9 @@ def test_the_readme_has_blocks_and_every_skip_names_its_reason() -> None:
 def test_the_install_lines_are_recognised_and_nothing_else() -> None:
     assert INSTALL_LINE.match("python3 -m venv .venv && . .venv/bin/activate && pip install -e .")
     assert INSTALL_LINE.match("pip install -e '.[slurm]'")
-    assert not INSTALL_LINE.match("pip install -e . && energy-sweep run configs/quickstart.yaml")
+    then = INSTALL_LINE.match("pip install -e . && energy-sweep run configs/quickstart.yaml")
+    assert then and then.group("rest") == "energy-sweep run configs/quickstart.yaml"
+    assert not INSTALL_LINE.match("pip install -e .; rm -rf results")
     assert not INSTALL_LINE.match("pip install requests")
     installs = [
         line
