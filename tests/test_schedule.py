@@ -252,11 +252,6 @@ def test_a_served_schedule_fills_a_store_then_grows_it_with_a_new_file(
         assert (store / "fits" / "zarr.json").stat().st_mtime_ns == fits_written
 
         # a new file: the next run appends its rows, computes only its unit, refreshes the fits
-        if importlib.util.find_spec("pipeline.store.growth") is None:
-            pytest.skip(
-                "stores cannot grow before branch store (issue 10 item 1) is merged; the fresh "
-                "store and the no-op rerun passed"
-            )
         kept = chunk_files(store)
         assert len(kept) == 2 * len(UNIT_OUTPUTS)  # two units, each its chunk of every output
         new_rows = np.random.default_rng(1).standard_normal((2, 64))
