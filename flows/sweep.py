@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
-import zarr
 from distributed import Client, Future, as_completed
 from prefect import State, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -26,7 +25,7 @@ from prefect.states import Failed
 from flows.clusters import dask_client
 from flows.worker_logging import QuietFailedUnits
 from pipeline.errors import EnergySweepError
-from pipeline.store import sound_units, store_id, store_lock
+from pipeline.store import growth_line, provenance, sound_units, store_id, store_lock
 from pipeline.sweep import SweepConfig, WorkUnit, compute_unit, create_sweep_store, load_config
 
 #: Times a unit that raised is submitted again before it is reported as failed (never for an
@@ -41,33 +40,16 @@ Progress = Callable[[int, int], None]
 def prepare_store(config: SweepConfig, overwrite: bool = False) -> str:
     """Create the store's whole schema once, check that an existing one matches, or grow it
     (new signals, banks or layers: logged)."""
-    before = len(_provenance(config.store))
+    before = len(provenance(config.store))
     create_sweep_store(config, overwrite=overwrite)
-    entries = _provenance(config.store)
-    if len(entries) > before and entries[-1].get("action") == "grown":
-        added = entries[-1]
-        try:
-            logger = get_run_logger()
-        except Exception:  # called outside a flow run (its plain function)
-            logger = logging.getLogger(__name__)
-        logger.info(
-            "store grown: signals %s..%s, banks %s..%s, layers %s..%s added",
-            added["signals"][0],
-            added["signals"][1] - 1,
-            added["banks"][0],
-            added["banks"][1] - 1,
-            added["layers"][0],
-            added["layers"][1] - 1,
-        )
+    for entry in provenance(config.store)[before:]:
+        if entry["action"] == "grown":
+            try:
+                logger = get_run_logger()
+            except Exception:  # called outside a flow run (its plain function)
+                logger = logging.getLogger(__name__)
+            logger.info("%s", growth_line(entry))
     return config.store
-
-
-def _provenance(path: str) -> list[dict[str, Any]]:
-    """The store's provenance entries ([] if there is no store yet)."""
-    try:
-        return list(zarr.open_group(path, mode="r").attrs.get("provenance") or [])
-    except Exception:
-        return []
 
 
 @task(name="plan-units", cache_policy=NO_CACHE)

@@ -250,3 +250,28 @@ def test_what_cannot_grow_is_refused_naming_it_and_untouched(tmp_path: Path, ref
     assert sorted(os.listdir(tmp_path)) == sorted(
         name for name in os.listdir(tmp_path) if not name.startswith(".")
     )  # no staging directory left behind
+
+
+@pytest.mark.slow
+def test_cli_run_grows_the_store_and_says_what_it_added(
+    tmp_path: Path, prefect_harness: None
+) -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    store = tmp_path / "store.zarr"
+    cluster = {"kind": "local", "workers": 1, "threads_per_worker": 2}
+    runner = CliRunner()
+    for spec, said in (
+        (BASE, "2 done, 0 skipped, 0 failed (of 2)"),
+        (grow(BASE, new_bank), "2 done, 2 skipped, 0 failed (of 4)"),
+    ):
+        config = tmp_path / "sweep.yaml"
+        config.write_text(yaml.safe_dump({**spec, "store": str(store), "cluster": cluster}))
+        result = runner.invoke(app, ["run", str(config)])
+        assert result.exit_code == 0, result.output
+        assert said in result.output, result.output
+    assert "store grown: banks 1..1 added" in result.output
+    assert [e["action"] for e in xr.open_zarr(store).attrs["provenance"]] == ["created", "grown"]
+    assert verify_store(store).ok

@@ -62,7 +62,7 @@ def run(
     """
     from flows.clusters import cluster_spec
     from pipeline.errors import EnergySweepError
-    from pipeline.store import store_lock
+    from pipeline.store import growth_line, provenance, store_lock
     from pipeline.sweep import create_sweep_store, load_config
 
     from .interrupts import Interrupted, quiet_signal_crashes, reap_children, signals_interrupt
@@ -100,7 +100,11 @@ def run(
             if lock.note:
                 errors.print(f"note: {lock.note}", highlight=False, soft_wrap=True)
             # the store made, grown or refused (one line) before Prefect starts
+            before = len(provenance(spec.store))
             create_sweep_store(spec, overwrite=overwrite)
+            for entry in provenance(spec.store)[before:]:
+                if entry["action"] == "grown":
+                    console.print(growth_line(entry), highlight=False, soft_wrap=True)
             with (
                 prefect_output(verbose=verbose),
                 prefect_environment(),

@@ -70,7 +70,14 @@ from .layout import (
     StorePath,
 )
 from .lock import StoreLock, holder_of, store_lock
-from .reading import SELECTABLE_COORDS, describe, open_results, store_id
+from .reading import (
+    SELECTABLE_COORDS,
+    describe,
+    growth_line,
+    open_results,
+    provenance,
+    store_id,
+)
 from .schema import StoreChange, create_store
 from .units import clear_unit, completed_units, write_unit
 from .verify import BadUnit, VerifyReport, sound_units, verify_store
@@ -103,9 +110,11 @@ __all__ = [
     "completed_units",
     "create_store",
     "describe",
+    "growth_line",
     "holder_of",
     "open_fits",
     "open_results",
+    "provenance",
     "sound_units",
     "store_id",
     "store_lock",

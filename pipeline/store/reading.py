@@ -154,6 +154,33 @@ def store_id(path: StorePath) -> str | None:
     return str(value) if value is not None else None
 
 
+def provenance(path: StorePath) -> list[dict[str, Any]]:
+    """The store's ``provenance`` attribute: one entry per run that created or grew it (``run``,
+    ``time``, ``computation_hash``, ``action``, and the ranges ``[start, stop)`` it added along
+    ``signals``, ``banks``, ``layers``); [] where there is no store (yet) or no provenance."""
+    try:
+        entries = zarr.open_group(os.fspath(path), mode="r").attrs.get("provenance")
+    except Exception:
+        return []
+    return [dict(entry) for entry in entries] if isinstance(entries, list) else []
+
+
+def growth_line(entry: dict[str, Any]) -> str:
+    """One line saying what a ``grown`` provenance entry added.
+
+    Examples
+    --------
+    >>> growth_line({"signals": [32, 40], "banks": [5, 5], "layers": [7, 7]})
+    'store grown: signals 32..39 added'
+    """
+    added = [
+        f"{name} {start}..{stop - 1}"
+        for name, (start, stop) in ((n, entry[n]) for n in ("signals", "banks", "layers"))
+        if stop > start
+    ]
+    return f"store grown: {', '.join(added) or 'nothing'} added"
+
+
 def describe(path: StorePath) -> dict[str, Any]:
     """Summary of a store, as ``energy-sweep show`` prints it.
 
