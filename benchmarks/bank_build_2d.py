@@ -65,8 +65,8 @@ def main() -> None:
         print("kymatio is not installed: no peer timings")
         return
     # kymatio.numpy imports the 3-D frontend too, which needs scipy.special.sph_harm (gone)
-    from kymatio.scattering2d.frontend.numpy_frontend import ScatteringNumPy2D as Scattering2D
     from kymatio.scattering2d.filter_bank import filter_bank
+    from kymatio.scattering2d.frontend.numpy_frontend import ScatteringNumPy2D as Scattering2D
 
     frontend = best_of(args.repeats, lambda: Scattering2D(J=3, shape=shape, L=8), lambda: None)
     bare = best_of(args.repeats, lambda: filter_bank(shape[0], shape[1], 3, L=8), lambda: None)
