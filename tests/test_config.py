@@ -629,7 +629,7 @@ BAD: dict[str, tuple[dict[str, Any], str]] = {
     ),
     "unknown signal kind": (
         _signals({"kind": "pink_noise", "seed": 0}),
-        "signals[0].kind = 'pink_noise': must be one of band_limited, chirp, ecg,",
+        "signals[0].kind = 'pink_noise': must be one of astronaut, band_limited, band_limited_image,",
     ),
     "unknown generator param": (
         _signals({"kind": "white_noise", "seed": 0, "params": {"bandwidth": 0.1}}),
@@ -696,7 +696,8 @@ BAD: dict[str, tuple[dict[str, Any], str]] = {
     "no banks": (spec(banks=[]), "banks = []: must hold at least 1"),
     "unknown family": (
         _banks({"family": "meyer"}, {"family": "haar"}),
-        "banks[1].family = 'haar': must be one of gabor, meyer, morlet, random, real_wavelet",
+        "banks[1].family = 'haar': must be one of curvelet, directional, gabor, meyer, morlet, "
+        "morlet_2d, random, real_wavelet, ridgelet, shearlet, weyl_heisenberg_2d",
     ),
     "unknown family param": (
         _banks({"family": "morlet", "params": {"dilation": 2.0}}),
@@ -746,7 +747,8 @@ BAD: dict[str, tuple[dict[str, Any], str]] = {
     "1-D kind on a 2-D grid": (
         _shaped([32, 32], signals=[{"kind": "sobolev", "seed": 0, "params": {"s": 1.0}}]),
         "signals[0].kind = 'sobolev': supports grids of 1 dimension(s), not shape [32, 32]; "
-        "kinds for 2-D: white_noise, file",
+        "kinds for 2-D: astronaut, band_limited_image, brick, camera, cartoon, chelsea, coffee, "
+        "coins, faces, grass, gravel, hubble, moon, sobolev_image, white_noise, file",
     ),
     "not a mapping": ("- 1\n- 2\n", "must hold a YAML mapping"),
 }

@@ -78,7 +78,8 @@ def make_morlet_2d(
         L, orientations over π (their mirrors cover the other half of the circle).
     normalise
         divide by :math:`\sqrt{S(\omega)}` into an exact Parseval frame (default: the raw bank,
-        whose frame bounds ``check()`` reports).
+        whose frame bounds ``check()`` reports); 1 or 0 in a config. A sweep needs the
+        Parseval bank: its stores check the energy identity.
 
     Notes
     -----
@@ -95,8 +96,11 @@ def make_morlet_2d(
     require_ndim(grid, "morlet_2d", ndim=2)
     scales = positive_integer("scales", scales)
     orientations = positive_integer("orientations", orientations)
-    if not isinstance(normalise, bool | np.bool_):
-        raise InvalidParameterError("normalise", normalise, "must be true or false")
+    # 0/1 as well as false/true: a config's bank parameters are numbers or strings
+    if isinstance(normalise, bool | np.bool_) or normalise in (0, 1):
+        normalise = bool(normalise)
+    else:
+        raise InvalidParameterError("normalise", normalise, "must be true or false (or 1 or 0)")
     omega_y, omega_x = (2.0 * np.pi * m for m in grid.frequency_mesh)
     wavelets = []
     for j in range(scales):
@@ -109,13 +113,14 @@ def make_morlet_2d(
             kappa = gabor[0, 0] / envelope[0, 0]  # the Morlet correction: psi^(0) = 0
             wavelets.append(gabor - kappa * envelope)
     lowpass = sampled_spectrum(omega_y, omega_x, SIGMA0 * 2.0 ** (scales - 1), 0.0, 0.0, 1.0)
-    params = {"scales": scales, "orientations": orientations, "normalise": bool(normalise)}
+    # recorded as 0/1: a store keeps bank parameters as numbers
+    params = {"scales": scales, "orientations": orientations, "normalise": int(normalise)}
     # orientations theta + pi are the point-reflected mirrors (exactly, Nyquist bins included);
     # Kymatio computes theta in [0, pi) only, for real input: each of a pair carries half
     wavelets = np.stack(wavelets) / math.sqrt(2.0)
     filters = np.concatenate([wavelets, grid.mirror(wavelets)])
     return FilterBank.from_arrays(
-        lowpass, filters, normalise=bool(normalise), family="morlet_2d", params=params
+        lowpass, filters, normalise=normalise, family="morlet_2d", params=params
     )
 
 

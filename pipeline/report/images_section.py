@@ -18,7 +18,7 @@ import pandas as pd
 import xarray as xr
 
 from .figures._style import bank_colour, panel_grid, png_bytes, positive
-from .summaries import BankInfo
+from .summaries import REQUIRED_FIT_VARIABLES, BankInfo
 
 #: File name of the section's figure, beside the report's other PNGs.
 FIGURE_FILE = "families_2d.png"
@@ -43,20 +43,9 @@ def family_table(dataset: xr.Dataset, banks: BankInfo) -> pd.DataFrame:
     """One row per bank: family, α, pooled exponential rate and polynomial exponent over every
     signal with their bootstrap intervals, the rate per signal class, median layers needed."""
     pools = [str(p) for p in dataset.pool.values]
-    fits = dataset[
-        [
-            name
-            for name in (
-                "pooled_exp_rate",
-                "pooled_exp_rate_lower",
-                "pooled_exp_rate_upper",
-                "pooled_poly_exponent",
-                "pooled_poly_exponent_lower",
-                "pooled_poly_exponent_upper",
-            )
-            if name in dataset
-        ]
-    ].compute()
+    # the pooled rates and their intervals, as the report's other tables read them
+    names = [n for n in REQUIRED_FIT_VARIABLES if n.startswith(("pooled_exp", "pooled_poly"))]
+    fits = dataset[[n for n in names if n in dataset and not n.endswith("_se")]].compute()
     layers = dataset.layers_needed.median("signal").compute()
     rows = []
     for index, label in enumerate(banks.labels):
