@@ -5,10 +5,11 @@ the repository root, so that the README's relative paths (``configs/quickstart.y
 ``results/quickstart.zarr``) mean what they mean to a user. Two substitutions keep the test
 within CI's time, and neither changes a command:
 
-- ``configs/quickstart.yaml`` in that copy is the quickstart cut down (:func:`small_quickstart`:
-  the same signal kinds, families and store path, fewer rows, fewer layers), so the README's
-  ``energy-sweep run configs/quickstart.yaml`` makes a small store with everything the later
-  blocks select (``white_noise`` signals, ``meyer`` banks, a ``fits`` group);
+- ``configs/quickstart.yaml`` and ``configs/images.yaml`` in that copy are cut down
+  (:func:`small_config`: the same signal kinds, families and store path, fewer rows, fewer
+  layers), so the README's ``energy-sweep run configs/quickstart.yaml`` makes a small store with
+  everything the later blocks select (``white_noise`` signals, ``meyer`` banks, a ``fits``
+  group);
 - the install lines (``python3 -m venv .venv && . .venv/bin/activate && pip install -e ...``)
   are recognised and not run: this environment is already installed (the test runs in it, with
   its ``bin`` folder first on ``PATH``). Only lines that do nothing but make the environment and
@@ -52,15 +53,20 @@ INSTALL_LINE = re.compile(
 )
 
 
-def small_quickstart() -> dict:
-    """configs/quickstart.yaml cut down for the test: the same signal kinds, families, store
-    path and cluster, at most 3 rows per group in 2 chunks, 4 layers (10 units)."""
-    data = yaml.safe_load((ROOT / "configs" / "quickstart.yaml").read_text(encoding="utf-8"))
+def small_config(name: str, rows: int, depth: int) -> dict:
+    """configs/<name>.yaml cut down for the test: the same signal kinds, families, store path
+    and cluster, at most ``rows`` rows per group in 2 chunks, at most ``depth`` layers."""
+    data = yaml.safe_load((ROOT / "configs" / f"{name}.yaml").read_text(encoding="utf-8"))
     for group in data["signals"]:
-        group["count"] = min(group["count"], 3)
+        group["count"] = min(group["count"], rows)
     data["chunk"] = -(-sum(group["count"] for group in data["signals"]) // 2)
-    data["depth"] = min(data["depth"], 4)
+    data["depth"] = min(data["depth"], depth)
     return data
+
+
+#: The configs the README runs, cut down (name -> rows per group, layers): the quickstart to 10
+#: units, the images sweep to 16.
+SMALL_CONFIGS = {"quickstart": (3, 4), "images": (1, 3)}
 
 
 #: Seconds one block may take (a run or a fit starts Prefect's temporary server: ~20-40 s on
@@ -210,9 +216,10 @@ def run_in_own_group(command: list[str], workspace: Workspace) -> subprocess.Com
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     folder = tmp_path_factory.mktemp("readme")
     shutil.copytree(ROOT / "configs", folder / "configs")
-    (folder / "configs" / "quickstart.yaml").write_text(
-        yaml.safe_dump(small_quickstart(), sort_keys=False)
-    )
+    for name, (rows, depth) in SMALL_CONFIGS.items():
+        (folder / "configs" / f"{name}.yaml").write_text(
+            yaml.safe_dump(small_config(name, rows, depth), sort_keys=False)
+        )
     return Workspace(folder)
 
 
