@@ -1,7 +1,7 @@
 """The README runs as written: every ```bash and ```python block, in order, as a user types it.
 
-The blocks run in a fresh folder holding a copy of the repository's ``configs/``, as if it were
-the repository root, so that the README's relative paths (``configs/quickstart.yaml``,
+The blocks run in a fresh folder holding a copy of the repository's ``configs/`` and
+``deploy/``, as if it were the repository root, so that the README's relative paths (``configs/quickstart.yaml``,
 ``results/quickstart.zarr``) mean what they mean to a user. Two substitutions keep the test
 within CI's time, and neither changes a command:
 
@@ -215,7 +215,8 @@ def run_in_own_group(command: list[str], workspace: Workspace) -> subprocess.Com
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     folder = tmp_path_factory.mktemp("readme")
-    shutil.copytree(ROOT / "configs", folder / "configs")
+    for name in ("configs", "deploy"):  # the configs the README names, and deploy/ examples
+        shutil.copytree(ROOT / name, folder / name)
     for name, (rows, depth) in SMALL_CONFIGS.items():
         (folder / "configs" / f"{name}.yaml").write_text(
             yaml.safe_dump(small_config(name, rows, depth), sort_keys=False)
