@@ -149,7 +149,7 @@ def assert_same_store(got, expected) -> None:
             assert a[name].attrs == b[name].attrs, name
             nan = left.dtype.kind in "fc"
             assert np.array_equal(left, right, equal_nan=nan), f"{group or '/'}:{name} differs"
-        skip = {"created", "config"}
+        skip = {"created", "config", "store_id", "provenance"}
         assert {k: v for k, v in a.attrs.items() if k not in skip} == {
             k: v for k, v in b.attrs.items() if k not in skip
         }, group

@@ -5,6 +5,7 @@ with options those commands accept (parsed by the commands' own parsers, nothing
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import tomllib
@@ -220,6 +221,14 @@ def test_the_prefect_auth_settings_exist_in_this_prefect(monkeypatch: pytest.Mon
 
 # --------------------------------------------------------------------------------------------
 # the example cluster configs
+
+
+@pytest.fixture(autouse=True)
+def shared_volume_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """deploy/kubernetes.yaml keeps its store on the shared volume, /data/results: a folder its
+    user allows (a config's paths are confined, pipeline.sweep.load), as the README shows."""
+    roots = [os.environ.get("ENERGY_SWEEP_ALLOWED_ROOTS", ""), "/data/results"]
+    monkeypatch.setenv("ENERGY_SWEEP_ALLOWED_ROOTS", os.pathsep.join(r for r in roots if r))
 
 
 @pytest.mark.parametrize(

@@ -225,4 +225,5 @@ def test_stop_ends_the_process_group(tmp_path: Path) -> None:
     assert server_status(folder) == (None, "absent")
     assert not subprocess.run(["pgrep", "-g", str(info.pid)], capture_output=True).stdout
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is no listener
         probe.bind(("127.0.0.1", info.port))  # the port is free again

@@ -99,6 +99,7 @@ def run(
         ):
             if lock.note:
                 errors.print(f"note: {lock.note}", highlight=False, soft_wrap=True)
+            errors.print(estimate.line(), highlight=False, markup=False, soft_wrap=True)
             # the store made, grown or refused (one line) before Prefect starts
             before = len(provenance(spec.store))
             create_sweep_store(spec, overwrite=overwrite)
@@ -166,9 +167,10 @@ MAX_MEMORY_VARIABLE, MAX_MEMORY_DEFAULT = "ENERGY_SWEEP_MAX_MEMORY", "8GB"
 def estimate_before_run(
     spec: Any, done: set[tuple[int, int]], cluster: Any, *, yes: bool
 ) -> CostEstimate:
-    """Cost the units of ``spec`` not in ``done`` (:mod:`pipeline.sweep.estimate`), print the
-    estimate as one line on stderr, and refuse (``ConfigError``, one line) above the limits
-    (:func:`cost_limits`) unless ``yes``."""
+    """Cost the units of ``spec`` not in ``done`` (:mod:`pipeline.sweep.estimate`) and refuse
+    (``ConfigError``, one line) above the limits (:func:`cost_limits`) unless ``yes``. ``run``
+    prints the estimate's line once it holds the store's lock (so that a refusal, of the cost
+    or of the lock, stays one line)."""
     from pipeline.sweep.estimate import check_cost, estimate_cost
 
     pending = [unit for unit in spec.work_units() if (unit.bank, unit.chunk) not in done]
@@ -179,7 +181,6 @@ def estimate_before_run(
         raise typer.Exit(code=130) from None
     if not yes:
         check_cost(estimate, *cost_limits())
-    errors.print(estimate.line(), highlight=False, markup=False, soft_wrap=True)
     return estimate
 
 

@@ -119,7 +119,13 @@ def plan_growth(
     ]
     differences += shrinks
     if not shrinks:
-        differences += coordinate_differences(stored, "bank", asked.banks, prefix=True)
+        banks, stored_banks = asked.banks, stored
+        if layout.depth != old.depth:
+            # a bank's depth follows the sweep's unless the config sets it (then its bank_hash,
+            # compared here, changes too): deepening the sweep changes depth_per_bank by design
+            banks = {name: v for name, v in banks.items() if name != "depth_per_bank"}
+            stored_banks = stored.drop_vars("depth_per_bank", errors="ignore")
+        differences += coordinate_differences(stored_banks, "bank", banks, prefix=True)
         differences += coordinate_differences(stored, "signal", asked.signals, prefix=True)
     if not differences:
         differences += _content_differences(path, old, rows_digest)
