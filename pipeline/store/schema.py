@@ -318,14 +318,17 @@ def _write_schema(
         UNITS_GROUP,
         attributes={"description": "completion records of the work units (bank, signal chunk)"},
     )
+    per_unit = {  # one value per work unit (bank, signal chunk), 0 until the unit is written
+        "shape": (layout.n_banks, layout.n_chunks),
+        "chunks": (1, 1),
+        "fill_value": 0,
+        "dimension_names": RECORD_DIMS,
+        "compressors": COMPRESSORS,
+    }
     units.create_array(
         RECORD_ARRAY,
-        shape=(layout.n_banks, layout.n_chunks),
-        chunks=(1, 1),
         dtype=np.int64,
-        fill_value=0,
-        dimension_names=RECORD_DIMS,
-        compressors=COMPRESSORS,
+        **per_unit,
         attributes={
             "long_name": "completion record of the work unit",
             "description": (
@@ -337,12 +340,8 @@ def _write_schema(
     )
     units.create_array(
         DIGEST_ARRAY,
-        shape=(layout.n_banks, layout.n_chunks),
-        chunks=(1, 1),
         dtype=np.uint64,
-        fill_value=0,
-        dimension_names=RECORD_DIMS,
-        compressors=COMPRESSORS,
+        **per_unit,
         attributes={
             "long_name": "digest of the work unit's data",
             "description": (
