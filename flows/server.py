@@ -26,6 +26,8 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from pipeline.processes import pid_alive
+
 __all__ = [
     "DATA_DIR_VARIABLE",
     "DEFAULT_PORT",
@@ -125,20 +127,6 @@ def _write_info(info: ServerInfo) -> None:
     partial.replace(path)
 
 
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` exists (and is not a zombie, on Linux)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    with contextlib.suppress(OSError):
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    return True
-
-
 def healthy(api_url: str, timeout: float = HEALTH_SECONDS) -> bool:
     """Whether ``api_url/health`` answers 200 within ``timeout`` seconds."""
     try:
@@ -152,7 +140,7 @@ def running_server(folder: Path | None = None) -> ServerInfo | None:
     """Our persistent server if its PID file names a live process that answers its health check
     on 127.0.0.1, else ``None`` (a stale PID file is left for :func:`start_server` to replace)."""
     info = _read_info(folder or server_folder())
-    if info is None or not _alive(info.pid) or not healthy(info.api_url):
+    if info is None or not pid_alive(info.pid) or not healthy(info.api_url):
         return None
     return info
 
@@ -163,7 +151,7 @@ def server_status(folder: Path | None = None) -> tuple[ServerInfo | None, str]:
     info = _read_info(folder or server_folder())
     if info is None:
         return None, "absent"
-    if not _alive(info.pid):
+    if not pid_alive(info.pid):
         return info, "stale"
     return info, "up" if healthy(info.api_url) else "starting"
 
@@ -298,7 +286,7 @@ def stop_server(folder: Path | None = None) -> ServerInfo | None:
     info = _read_info(folder)
     if info is None:
         return None
-    if _alive(info.pid) and _is_prefect_server(info.pid):
+    if pid_alive(info.pid) and _is_prefect_server(info.pid):
         _stop_group(info.pid)
     _pid_file(folder).unlink(missing_ok=True)
     return info
@@ -320,7 +308,7 @@ def _stop_group(pid: int, grace: float = STOP_SECONDS) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGTERM)
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and _alive(pid):
+    while time.monotonic() < deadline and pid_alive(pid):
         with contextlib.suppress(ChildProcessError):
             if os.waitpid(pid, os.WNOHANG)[0] == pid:
                 break

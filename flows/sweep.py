@@ -22,7 +22,7 @@ from prefect import State, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 
-from flows.clusters import dask_client
+from flows.clusters import cluster_spec, dask_client
 from flows.worker_logging import QuietFailedUnits
 from pipeline.errors import EnergySweepError
 from pipeline.store import growth_line, provenance, sound_units, store_id, store_lock
@@ -31,6 +31,10 @@ from pipeline.sweep import SweepConfig, WorkUnit, compute_unit, create_sweep_sto
 #: Times a unit that raised is submitted again before it is reported as failed (never for an
 #: :class:`~pipeline.errors.EnergySweepError`: bad input fails the same way every time).
 UNIT_RETRIES = 2
+
+#: Seconds a sweep on a cluster without a ``worker_wait`` field (local processes) waits for its
+#: first worker.
+FIRST_WORKER_WAIT = 120.0
 
 #: ``progress(done, total)``: called with 0 when the units are submitted, then after each unit.
 Progress = Callable[[int, int], None]
@@ -89,7 +93,7 @@ def compute_units(
             # our own workers: a failed unit is reported by this flow in one line, not also by
             # each worker with its traceback
             client.register_plugin(QuietFailedUnits(), name="energy-sweep-quiet-failed-units")
-        client.wait_for_workers(1, timeout=120)
+        _wait_for_first_worker(client, config.cluster)
         threads = sum(client.nthreads().values())
         started = time.perf_counter()
         logger.info("%d units on %d Dask threads (%s)", len(units), threads, client.dashboard_link)
@@ -151,6 +155,19 @@ def compute_units(
         # orchestration overhead plus load imbalance at the tail (cluster start-up excluded)
         "efficiency": compute / (wall * threads) if wall > 0 and threads else float("nan"),
     }
+
+
+def _wait_for_first_worker(client: Client, cluster: dict[str, Any]) -> None:
+    """Wait for one worker, up to the cluster's ``worker_wait`` seconds (batch jobs may queue for
+    hours; local processes start in seconds: :data:`FIRST_WORKER_WAIT`); then fail in one line."""
+    seconds = float(getattr(cluster_spec(cluster), "worker_wait", FIRST_WORKER_WAIT))
+    try:
+        client.wait_for_workers(1, timeout=seconds)
+    except TimeoutError:
+        raise EnergySweepError(
+            f"no Dask worker joined within {seconds:g} s (cluster.worker_wait): check that the "
+            "cluster's jobs or pods started (squeue, kubectl get pods)"
+        ) from None
 
 
 @contextmanager

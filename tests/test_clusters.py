@@ -378,3 +378,28 @@ def test_cluster_fields_that_expose_or_overload_are_refused_in_one_line() -> Non
     assert cluster_spec({"memory_limit": "auto"}).memory_limit == "auto"
     assert cluster_spec({**SLURM, "walltime": "2-00:00:00"}).walltime == "2-00:00:00"
     assert cluster_spec({"kind": "address", "address": "[::1]:8786"}).address == "[::1]:8786"
+
+
+def test_a_sweep_waits_worker_wait_seconds_for_its_first_worker_then_fails_in_one_line() -> None:
+    from distributed import Client
+    from distributed import LocalCluster as DaskLocalCluster
+
+    from flows.sweep import _wait_for_first_worker
+
+    section = {"kind": "address", "address": "tcp://127.0.0.1:8786", "worker_wait": 0.5}
+    with (
+        DaskLocalCluster(n_workers=0, processes=False, dashboard_address=None) as empty,
+        Client(empty) as client,
+    ):
+        with pytest.raises(
+            EnergySweepError, match=r"^no Dask worker joined within 0.5 s"
+        ) as caught:
+            _wait_for_first_worker(client, section)
+        assert "\n" not in str(caught.value)
+        empty.scale(1)
+        _wait_for_first_worker(client, {**section, "worker_wait": 60})
+        assert len(client.nthreads()) == 1
+    # batch queues get longer by default than a scheduler that is already up
+    assert cluster_spec(SLURM).worker_wait == 3600
+    assert cluster_spec(KUBE).worker_wait == 600
+    assert cluster_spec({"kind": "address", "address": "tcp://h:1"}).worker_wait == 120

@@ -31,6 +31,12 @@ class AddressCluster(BaseModel):
     tls: TLSFiles | None = Field(
         None, description="PEM files of the client's TLS, for a tls:// scheduler"
     )
+    worker_wait: float = Field(
+        120.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="seconds the sweep waits for the scheduler's first worker",
+    )
 
     @field_validator("tls")
     @classmethod

@@ -90,6 +90,12 @@ class KubernetesCluster(BaseModel):
     shared_volume: SharedVolume | None = Field(
         None, description="a PersistentVolumeClaim every pod mounts, for the store"
     )
+    worker_wait: float = Field(
+        600.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="seconds the sweep waits for its first worker pod (image pulls, scheduling)",
+    )
 
 
 def dask_cluster_resource(spec: KubernetesCluster) -> dict[str, Any]:

@@ -85,6 +85,12 @@ class SlurmCluster(BaseModel):
         60.0, gt=0, allow_inf_nan=False, description="seconds a worker waits for its scheduler"
     )
     tls: TLSFiles | None = Field(None, description="PEM files of the cluster's TLS (tls://)")
+    worker_wait: float = Field(
+        3600.0,
+        gt=0,
+        allow_inf_nan=False,
+        description="seconds the sweep waits for its first worker (jobs may queue behind others)",
+    )
 
     @field_validator("walltime")
     @classmethod
@@ -141,16 +147,21 @@ def jobqueue_options(spec: SlurmCluster) -> dict[str, Any]:
     return options
 
 
-def jobqueue_cluster(spec: SlurmCluster) -> JobqueueSLURMCluster:
-    """A ``dask_jobqueue.SLURMCluster`` for a section: its scheduler started, no job submitted
-    (``cluster.job_script()`` shows what each job runs)."""
+def jobqueue_class() -> type[JobqueueSLURMCluster]:
+    """``dask_jobqueue.SLURMCluster``, or a one-line error naming the extra that installs it."""
     try:
         from dask_jobqueue import SLURMCluster
     except ImportError:
         raise ClusterUnavailableError(
             "cluster.kind = 'slurm': needs dask-jobqueue (pip install 'energy-sweep[slurm]')"
         ) from None
-    return SLURMCluster(**jobqueue_options(spec))
+    return SLURMCluster
+
+
+def jobqueue_cluster(spec: SlurmCluster) -> JobqueueSLURMCluster:
+    """A ``dask_jobqueue.SLURMCluster`` for a section: its scheduler started, no job submitted
+    (``cluster.job_script()`` shows what each job runs)."""
+    return jobqueue_class()(**jobqueue_options(spec))
 
 
 def sbatch_refusal(job_script: str) -> str | None:
@@ -185,6 +196,7 @@ def launch(spec: SlurmCluster) -> Iterator[Client]:
     (:func:`sbatch_refusal`): otherwise the jobs would fail to submit and the sweep would wait
     for workers that never come.
     """
+    jobqueue_class()  # a missing extra is named first: it is the same on every machine
     if shutil.which("sbatch") is None:
         raise ClusterUnavailableError(
             "cluster.kind = 'slurm': sbatch is not on the PATH; run the sweep on a SLURM login "

@@ -38,6 +38,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from ..errors import StoreError, StoreLockedError
+from ..processes import pid_alive
 from ._util import one_line
 from .layout import StorePath
 
@@ -95,18 +96,6 @@ def _this_holder(command: str | None) -> dict[str, object]:
     }
 
 
-def _pid_alive(pid: object) -> bool:
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 @contextmanager
 def store_lock(path: StorePath, *, command: str | None = None) -> Iterator[StoreLock]:
     """Hold the store's lock for the duration of the ``with`` block (module docstring).
@@ -145,7 +134,7 @@ def store_lock(path: StorePath, *, command: str | None = None) -> Iterator[Store
     except Timeout:
         found = holder_of(path)
         gone = ""
-        if found and found.get("host") == socket.gethostname() and not _pid_alive(found["pid"]):
+        if found and found.get("host") == socket.gethostname() and not pid_alive(found["pid"]):
             gone = " (that pid is gone: a process it started may still hold the lock)"
         raise StoreLockedError(
             f"store {os.fspath(path)} is in use by another run ({describe_holder(found)}){gone}: "
