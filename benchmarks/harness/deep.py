@@ -1,9 +1,10 @@
 """Rows "deep": a deep cascade at a pruning budget, time and peak memory per signal.
 
 Ours only (no peer): ``propagate(signals, bank, depth, energy_budget)`` on white noise of N
-samples (bank ``gabor`` by default: its energy leaves the paths within a few layers, so a budget
-of 1e-8 prunes the tree; ``meyer`` and ``morlet`` keep ~10^8 paths at depth 8 on N = 1024), at depth 16 and at depth 2, each measured in a fresh child process (spawned): the best
-of ``repeats`` wall times after one untimed call, then one run under ``tracemalloc`` for the peak of the memory it
+samples, bank ``gabor`` by default (its energy leaves the paths within a few layers, so a budget
+of 1e-8 prunes the tree; ``meyer`` and ``morlet`` keep ~10^8 paths at depth 8 on N = 1024). At
+depth 16 and at depth 2, each in a fresh child process (spawned): the best of ``repeats`` wall
+times after one untimed call, then one run under ``tracemalloc`` for the peak of the memory it
 allocates (numpy's buffers included), and the child's ``ru_maxrss`` (whole process: interpreter,
 libraries, the run). Ratios: depth-16 / depth-2 time (target <= 20, issue 11) and peak traced
 memory (memory bounded by blocks, not paths: a ratio near 1).
@@ -71,11 +72,25 @@ def rows(
         f"live paths at depth {depth}: {deep['paths']}, slack {deep['slack']:.2e} of ||f||^2"
     )
     return [
-        Row(GROUP, f"{case}: time depth {depth} / depth 2", deep["seconds"], shallow["seconds"],
-            deep["seconds"] / shallow["seconds"], f"depth {depth} / depth 2",
-            target=TIME_TARGET, note=per_signal, extra={"deep": deep, "shallow": shallow}),
-        Row(GROUP, f"{case}: peak memory depth {depth} / depth 2", deep["traced_peak"] / mib,
-            shallow["traced_peak"] / mib, deep["traced_peak"] / shallow["traced_peak"],
-            f"depth {depth} / depth 2", unit="MiB",
-            note="tracemalloc peak of one propagate call (numpy buffers included)"),
+        Row(
+            GROUP,
+            f"{case}: time depth {depth} / depth 2",
+            deep["seconds"],
+            shallow["seconds"],
+            deep["seconds"] / shallow["seconds"],
+            f"depth {depth} / depth 2",
+            target=TIME_TARGET,
+            note=per_signal,
+            extra={"deep": deep, "shallow": shallow},
+        ),
+        Row(
+            GROUP,
+            f"{case}: peak memory depth {depth} / depth 2",
+            deep["traced_peak"] / mib,
+            shallow["traced_peak"] / mib,
+            deep["traced_peak"] / shallow["traced_peak"],
+            f"depth {depth} / depth 2",
+            unit="MiB",
+            note="tracemalloc peak of one propagate call (numpy buffers included)",
+        ),
     ]

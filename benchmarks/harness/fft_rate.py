@@ -1,6 +1,6 @@
 """Rows "fft-rate": the cascade's FFT throughput against raw batched ``scipy.fft``.
 
-Ours: one ``propagate`` call (bank ``meyer`` on N samples, depth 3, exact), timed. Its FFTs are
+Ours: one ``propagate`` call (bank ``meyer`` on N samples, depth 2, exact), timed. Its FFTs are
 recorded by a ``scipy.fft`` backend that only counts (function, shape, dtype, keywords) and hands
 every call on to scipy's own implementation. Raw: exactly those transforms replayed through
 ``scipy.fft`` on preallocated arrays of the same shapes and dtypes, timed. Both rates are samples
@@ -18,6 +18,7 @@ import scipy.fft
 from .common import Row, Target, best_of
 
 GROUP = "fft-rate"
+DEPTH = 2
 TARGET = Target(0.7)
 
 
@@ -49,12 +50,19 @@ def row(length: int, batch: int, repeats: int) -> Row:
     signals = np.random.default_rng(0).standard_normal((batch, length))
     recorder = _Recorder()
     with scipy.fft.set_backend(recorder):
-        propagate(signals, bank, 3)
+        propagate(signals, bank, DEPTH)
     calls = recorder.calls
-    case = f"meyer N={length} batch={batch} depth 3 ({bank.n_filters} filters)"
+    case = f"meyer N={length} batch={batch} depth {DEPTH} ({bank.n_filters} filters)"
     if not calls:
-        return Row(GROUP, case, None, None, None, "our rate / raw rate",
-                   note="no scipy.fft calls recorded (the cascade uses another FFT)")
+        return Row(
+            GROUP,
+            case,
+            None,
+            None,
+            None,
+            "our rate / raw rate",
+            note="no scipy.fft calls recorded (the cascade uses another FFT)",
+        )
     rng = np.random.default_rng(1)
     arrays = {}
     for _, shape, dtype, _ in calls:
@@ -64,12 +72,21 @@ def row(length: int, batch: int, repeats: int) -> Row:
                 values = values + 1j * rng.standard_normal(shape)
             arrays[shape, dtype] = values.astype(dtype)
     samples = sum(int(np.prod(shape)) for _, shape, _, _ in calls)
-    t_ours = best_of(repeats, lambda: propagate(signals, bank, 3))
+    t_ours = best_of(repeats, lambda: propagate(signals, bank, DEPTH))
     t_raw = best_of(repeats, lambda: _replay(calls, arrays))
     kinds = Counter(name for name, *_ in calls)
     note = (
         f"{len(calls)} scipy.fft calls ({', '.join(f'{k} x{v}' for k, v in sorted(kinds.items()))}), "
         f"{samples:.3g} samples; rates: ours {samples / t_ours:.3g}/s, raw {samples / t_raw:.3g}/s"
     )
-    return Row(GROUP, case, t_ours, t_raw, t_raw / t_ours, "our rate / raw rate",
-               target=TARGET, note=note, extra={"samples": samples, "calls": len(calls)})
+    return Row(
+        GROUP,
+        case,
+        t_ours,
+        t_raw,
+        t_raw / t_ours,
+        "our rate / raw rate",
+        target=TARGET,
+        note=note,
+        extra={"samples": samples, "calls": len(calls)},
+    )
