@@ -10,7 +10,9 @@ What a rerun of a sweep does before it computes anything (``flows/sweep.py::plan
 3. record every unit as done: ``units/unit_hash`` written in one assignment (one chunk file per
    unit, as the units' own writes leave it; a stand-in for 10^5 finished units, not their cost);
 4. read the records back as a rerun does: ``pipeline.store.read_records`` (every record's chunk
-   file) and ``completed_units(store, expected)`` (the records against the expected hashes).
+   file, decoded directly: :mod:`pipeline.store.record_files`), the same through Zarr
+   (``records[...]``, one asynchronous read per chunk: how ``read_records`` read them before),
+   and ``completed_units(store, expected)`` (the records against the expected hashes).
 
 ``verify_store`` (the digests and energy identity of every recorded unit, which ``run`` adds to
 step 4) reads every unit's data and is not timed here: its cost is that of reading the store.
@@ -84,13 +86,23 @@ def main() -> None:
         _timed("write every record (one assignment)", rows, record_all)
         files = sum(1 for _ in (Path(config.store) / "units" / "unit_hash").rglob("c/*/*"))
         read = _timed("read the records (read_records)", rows, lambda: read_records(config.store))
+        through_zarr = _timed(
+            "read the records through Zarr (records[...])",
+            rows,
+            lambda: np.asarray(open_records(config.store, mode="r")[...]),
+        )
         expected = {(u.bank, u.chunk): v for u, v in zip(units, hashes, strict=True)}
         done = _timed(
-            "completed_units(store, expected)", rows, lambda: completed_units(config.store, expected)
+            "completed_units(store, expected)",
+            rows,
+            lambda: completed_units(config.store, expected),
         )
-    assert np.array_equal(read, records) and len(done) == len(units)
-    print(f"{len(units)} units ({BANKS} banks x {len(units) // BANKS} chunks), "
-          f"{files} record chunk files")
+    assert np.array_equal(read, records) and np.array_equal(through_zarr, records)
+    assert len(done) == len(units)
+    print(
+        f"{len(units)} units ({BANKS} banks x {len(units) // BANKS} chunks), "
+        f"{files} record chunk files"
+    )
     print("| step | seconds | per unit [µs] |")
     print("|---|---|---|")
     for label, seconds in rows:
