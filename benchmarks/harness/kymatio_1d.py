@@ -90,11 +90,11 @@ def rows_for(case: Case, repeats: int) -> list[Row]:
 
     from pipeline.cascade import propagate
 
-    J, N, Q = case.scales, case.length, case.per_octave
-    default = kymatio.Scattering1D(J, N, Q, frontend="numpy")
-    full = kymatio.Scattering1D(J, N, Q, frontend="numpy", oversampling=J)
+    kymatio_args = (case.scales, case.length, case.per_octave)  # its J, N, Q
+    default = kymatio.Scattering1D(*kymatio_args, frontend="numpy")
+    full = kymatio.Scattering1D(*kymatio_args, frontend="numpy", oversampling=case.scales)
     order2 = int((np.asarray(default.meta()["order"]) == 2).sum())
-    x = np.random.default_rng(0).standard_normal((case.batch, N))
+    x = np.random.default_rng(0).standard_normal((case.batch, case.length))
     z = np.pad(x, ((0, 0), (default.pad_left, default.pad_right)), mode="reflect")
     banks = _kymatio_banks(default)
     label = case.label()
