@@ -162,6 +162,9 @@ def rows_for(case: Case, repeats: int) -> list[Row]:
     paths = f"order-2 paths: ours {our_pairs}, Kymatio {order2}" + (
         "" if our_pairs == order2 else " (MISMATCH)"
     )
+    if "rule_slack" in exact:  # the energy the path rule leaves out, up to layer 2
+        dropped = float((exact.rule_slack.isel(layer=2) / exact.input_energy).max())
+        paths += f"; energy the rule drops by layer 2: {dropped:.3g} of ||f||^2 (max)"
     fast_ratio = t_default / t_fast
     fast_note = (
         f"{paths}; fast-mode energy error {error:.2e} measured, {stated:.2e} stated "
