@@ -91,9 +91,10 @@ def rows(length: int, signals: int, chunk: int, depth: int) -> list[Row]:
     one, two = flows[1], flows[2]
     case = f"{n_units} units (3 banks x {signals // chunk} chunks of {chunk}), N={length}, depth {depth}"
     note = (
-        f"flow, 1 worker: cluster start {one['cluster_seconds']:.2f} s, busy fraction "
+        f"flow, 1 worker: cluster start {one['cluster_seconds']:.2f} s, the units' own compute "
+        f"and write time {one['unit_seconds']:.2f} s (loop: {loop_units:.2f} s), busy fraction "
         f"{one['efficiency']:.2f}; 2 workers: cluster start {two['cluster_seconds']:.2f} s, busy "
-        f"fraction {two['efficiency']:.2f}"
+        f"fraction {two['efficiency']:.2f}. The units phase includes each fresh worker's imports"
     )
     return [
         Row(
