@@ -26,6 +26,19 @@ _DESCRIPTIONS = {
         "sum of the energies of the paths pruned at layers 1..n; an upper bound on what the "
         "pruned subtrees carry in layer n (and in every deeper layer).",
     ),
+    "rule_slack": (
+        "energy dropped by the path rule at layers <= n",
+        "sum of the energies of the children that the path rule does not follow (path_rule = "
+        "frequency_decreasing: a child whose scale index is not coarser than its parent's), "
+        "layers 1..n; the part of pruned_slack due to the rule (0 for path_rule = all); "
+        "docs/theory.md §15.",
+    ),
+    "sampling_error": (
+        "measured estimate of the critical-sampling error at layers <= n",
+        "sampling = critical: sum over the paths of layers 1..n of the energy of their coarse "
+        "spectra in the top half of the coarse band (an estimate, not a bound, of the error of "
+        "W_n and F_n against sampling = exact; docs/theory.md §16); 0 for sampling = exact.",
+    ),
     "paths": (
         "number of live paths",
         "number of paths of length n kept after pruning, mirror images counted (an exact count "
@@ -55,6 +68,8 @@ class Accumulator:
         self.feature = np.full((batch, depth + 1), np.nan)
         self.feature[:, :depth] = 0.0
         self.pruned = np.zeros((batch, depth + 1))
+        self.rule = np.zeros((batch, depth + 1))
+        self.sampling = np.zeros((batch, depth + 1))
         self.paths = np.zeros((batch, depth + 1), dtype=np.int64)
 
     def add(self, table: NDArray, layer: int, owner: NDArray[np.int64], values: NDArray) -> None:
@@ -72,13 +87,17 @@ def to_dataset(
     depth: int,
     energy_budget: float,
     dtype: np.dtype,
+    modes: dict[str, str | float] | None = None,
 ) -> xr.Dataset:
-    """The sums as a Dataset over ``(signal, layer)``, with :data:`VARIABLE_ATTRS` and provenance."""
+    """The sums as a Dataset over ``(signal, layer)``, with :data:`VARIABLE_ATTRS` and provenance
+    (``modes``: the path rule and sampling settings, recorded as attributes)."""
     dims = ("signal", "layer")
     data = {
         "propagated_energy": (dims, acc.propagated),
         "feature_energy": (dims, acc.feature),
         "pruned_slack": (dims, acc.pruned),
+        "rule_slack": (dims, acc.rule),
+        "sampling_error": (dims, acc.sampling),
         "paths": (dims, acc.paths),
         "input_energy": (("signal",), input_energy),
     }
@@ -96,5 +115,6 @@ def to_dataset(
         bank_params=repr(banks[0].params) if len(families) == 1 else "per layer",
         reference=PAPER_REFERENCE,
         package_version=__version__,
+        **(modes or {}),
     )
     return dataset
