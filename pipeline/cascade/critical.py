@@ -25,8 +25,8 @@ layer's filters and the low-pass differs from the true one (aliasing). The error
 
 The coarse size is :math:`M = \text{next\_fast\_len}(\lceil \text{oversampling}\cdot w\rceil)`
 (a 2-3-5-smooth size, ``scipy.fft.next_fast_len``), or N (the exact computation, window at 0)
-when that is not smaller than N. Children are grouped by M, so a block holds paths of one
-coarse size and is transformed in one batched call.
+when that is not smaller than N. Children are sorted by M and taken in runs of sizes within a
+factor ``GROUP_RATIO``, computed on the run's largest M, so each block is one batched call.
 """
 
 from __future__ import annotations
@@ -46,8 +46,15 @@ from .plan import LayerPlan
 #: parent's energy per filter (below 1e-20 relative for every bank, far below rounding).
 WINDOW_TOLERANCE = 1e-24
 #: ``sampling_error`` estimate: the energy of each path's coarse spectrum in the bins above
-#: this fraction of its coarse band (:math:`k > M/4`).
-TAIL_FRACTION = 0.5
+#: this fraction of its coarse band (:math:`k > M/8`).
+TAIL_FRACTION = 0.25
+#: The stated error of critical mode (docs/theory.md §16): |W_n - W_n^exact| and
+#: |F_n - F_n^exact| at most this times ``sampling_error_n`` (plus the pruning slack of both
+#: runs). A measured factor, not a proven one: see the table in docs/theory.md §16.
+CRITICAL_ERROR_FACTOR = 1.0
+#: Children whose coarse sizes lie within this ratio share a block (on the largest size): a
+#: block of one size only would stay as small as the root's (one filter per octave).
+GROUP_RATIO = 2
 
 
 @dataclass(frozen=True)
@@ -108,21 +115,29 @@ def parent_bins(block: Block, row: NDArray[np.int64], bins: NDArray[np.int64], n
     return values
 
 
+def block_stop(sizes: NDArray[np.int64], block_samples: int) -> int:
+    """How many of the next children (coarse ``sizes``, ascending) form one block: a run whose
+    sizes stay within ``GROUP_RATIO`` of the first, with rows x the largest size <=
+    ``block_samples`` (at least one). Every child of the block is computed on the largest size
+    (more oversampled than asked: no less accurate)."""
+    first = int(sizes[0])
+    candidates = sizes[: max(1, block_samples // first)]
+    rows = np.arange(1, candidates.size + 1)
+    fits = (candidates <= GROUP_RATIO * first) & (rows * candidates <= block_samples)
+    return max(1, int(np.argmin(fits)) if not np.all(fits) else int(candidates.size))
+
+
 def critical_children(
     block: Block, plan: LayerPlan, windows: Windows, block_samples: int, workers: int
 ) -> tuple[Block, NDArray[np.float64]]:
-    r"""Next block of children, all of one coarse size M, at most ``block_samples / M`` of
-    them: their band-limited half spectra :math:`\frac NM R_M` (module docstring) and, per
-    child, the energy of its spectrum above :data:`TAIL_FRACTION` of the band (0 where M = N),
-    multiplicity included."""
+    r"""Next block of children, on one coarse size M (:func:`block_stop`): their band-limited
+    half spectra :math:`\frac NM R_M` (module docstring) and, per child, the energy of its
+    spectrum above :data:`TAIL_FRACTION` of the band (0 where M = N), multiplicity included."""
     n = plan.grid.shape[-1]
     first = block.cursor
-    col_first = block.child_filter[first]
-    coarse = int(windows.size[col_first])
-    stop = min(block.child_row.size, first + max(1, block_samples // coarse))
-    other = np.flatnonzero(windows.size[block.child_filter[first:stop]] != coarse)
-    if other.size:
-        stop = first + int(other[0])
+    stop = block_stop(windows.size[block.child_filter[first:]], block_samples)
+    coarse = int(windows.size[block.child_filter[first + stop - 1]])
+    stop += first
     block.cursor = stop
     row = block.child_row[first:stop]
     col = block.child_filter[first:stop]

@@ -36,7 +36,7 @@ _DESCRIPTIONS = {
     "sampling_error": (
         "measured estimate of the critical-sampling error at layers <= n",
         "sampling = critical: sum over the paths of layers 1..n of the energy of their coarse "
-        "spectra in the top half of the coarse band (an estimate, not a bound, of the error of "
+        "spectra above 1/4 of the coarse band, k > M/8 (an estimate, not a bound, of the error of "
         "W_n and F_n against sampling = exact; docs/theory.md §16); 0 for sampling = exact.",
     ),
     "paths": (
