@@ -48,14 +48,25 @@ _DESCRIPTIONS = {
 }
 
 
-#: Attributes of every output variable: long_name, description (with its formula), units.
-VARIABLE_ATTRS: dict[str, dict[str, str]] = {
+_ATTRS: dict[str, dict[str, str]] = {
     name: {
         "long_name": long_name,
         "description": description,
         "units": "count" if name == "paths" else "sum of squared samples",
     }
     for name, (long_name, description) in _DESCRIPTIONS.items()
+}
+#: Variables about the cascade's modes (path rule, critical sampling): in every output of
+#: ``propagate``, in a store only when its sweep uses the modes.
+MODE_VARIABLE_NAMES = ("rule_slack", "sampling_error")
+#: Attributes of every output variable but the mode ones: long_name, description (with its
+#: formula), units.
+VARIABLE_ATTRS: dict[str, dict[str, str]] = {
+    name: attrs for name, attrs in _ATTRS.items() if name not in MODE_VARIABLE_NAMES
+}
+#: The same for :data:`MODE_VARIABLE_NAMES`.
+MODE_VARIABLE_ATTRS: dict[str, dict[str, str]] = {
+    name: _ATTRS[name] for name in MODE_VARIABLE_NAMES
 }
 
 
@@ -103,7 +114,7 @@ def to_dataset(
     }
     coords = {"signal": np.arange(acc.batch), "layer": np.arange(depth + 1), **signal_coords}
     dataset = xr.Dataset(data, coords=coords)
-    for name, attrs in VARIABLE_ATTRS.items():
+    for name, attrs in _ATTRS.items():
         dataset[name].attrs.update(attrs)
     dataset["layer"].attrs["long_name"] = "layer n (path length)"
     families = sorted({b.family for b in banks})

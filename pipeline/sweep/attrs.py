@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 import pipeline
-from pipeline.cascade import VARIABLE_ATTRS
+from pipeline.cascade import MODE_VARIABLE_ATTRS, VARIABLE_ATTRS
 from pipeline.spectra import frequency_radii
 from pipeline.store import create_store
 
@@ -81,6 +81,7 @@ def variable_attributes() -> dict[str, dict[str, str]]:
     carries them: the cascade's energies, ``radial_power`` and ``frequency_radius``."""
     return {
         **VARIABLE_ATTRS,
+        **MODE_VARIABLE_ATTRS,
         "radial_power": RADIAL_POWER_ATTRS,
         "frequency_radius": FREQUENCY_RADIUS_ATTRS,
     }
