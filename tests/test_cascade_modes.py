@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import xarray as xr
 from conftest import SMALL_BANK_PARAMS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_cascade import _identity_error
 
 from pipeline.cascade import propagate
 from pipeline.cascade.critical import CRITICAL_ERROR_FACTOR
@@ -24,16 +24,6 @@ signals_64 = st.integers(0, 2**31 - 1).map(
 few = settings(
     max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-
-
-def _identity_error(result: xr.Dataset, depth: int) -> np.ndarray:
-    """Relative error of ||f||^2 = sum_{n<N} F_n + W_N + slack_N (docs/theory.md §2, (E))."""
-    lhs = (
-        result.feature_energy.isel(layer=slice(0, depth)).sum("layer")
-        + result.propagated_energy.isel(layer=depth)
-        + result.pruned_slack.isel(layer=depth)
-    )
-    return np.abs(lhs / result.input_energy - 1.0).values
 
 
 def _naive_with_rule(signal: np.ndarray, bank: FilterBank, depth: int) -> dict[str, np.ndarray]:
