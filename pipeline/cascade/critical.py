@@ -100,19 +100,24 @@ def group_by_size(block: Block, windows: Windows) -> None:
 def parent_bins(block: Block, row: NDArray[np.int64], bins: NDArray[np.int64], n: int) -> NDArray:
     r"""The parents' full N-point DFT at ``bins`` ``(R, M)``: from a full spectrum, or from a
     (possibly band-limited) half spectrum :math:`H` of width b by Hermitian symmetry,
-    :math:`\hat u[k] = H[k]` (k < b), :math:`\overline{H[N-k]}` (N - k < b), else 0."""
+    :math:`\hat u[k] = H[k]` (k < b), :math:`\overline{H[N-k]}` (N - k < b), else 0.
+
+    The half spectra are first laid out once per block as ``[H[0..b-1], conj(H[b-1..1]), 0]``
+    (bins 0..b-1, then -(b-1)..-1, then a zero), so that one gather serves every bin."""
     spectra = block.spectra
-    rows = np.broadcast_to(row[:, None], bins.shape)
     if not block.half:
-        return spectra[rows, bins]
+        return spectra[row[:, None], bins]
     width = spectra.shape[-1]
-    mirror = n - bins
-    low = bins < width
-    high = ~low & (mirror < width)
-    values = np.zeros(bins.shape, dtype=spectra.dtype)
-    values[low] = spectra[rows[low], bins[low]]
-    values[high] = np.conj(spectra[rows[high], mirror[high]])
-    return values
+    lower = min(width, n - width + 1)  # negative bins -(lower-1)..-1 not already in H
+    if block.bins_layout is None:  # once per parent block, for all its blocks of children
+        layout = np.zeros((spectra.shape[0], width + lower), dtype=spectra.dtype)
+        layout[:, :width] = spectra
+        layout[:, width : width + lower - 1] = np.conj(spectra[:, lower - 1 : 0 : -1])
+        block.bins_layout = layout
+    layout = block.bins_layout
+    position = np.where(bins < width, bins, bins - (n - width - lower + 1))
+    position[(bins >= width) & (bins <= n - lower)] = width + lower - 1  # outside: the zero
+    return layout[row[:, None], position]
 
 
 def block_stop(sizes: NDArray[np.int64], block_samples: int) -> int:

@@ -85,6 +85,7 @@ class Block:
     child_filter: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
     child_budget: NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
     cursor: int = 0
+    bins_layout: NDArray | None = None  # critical mode: the spectra laid out for gathers
 
     @property
     def pending(self) -> int:

@@ -108,11 +108,8 @@ def propagate(
     planned = {key: layer_plan(b, half=True, dtype=work_dtype) for key, b in planned.items()}
     plans_half = [planned[id(b)] for b in banks]
     plan_full = layer_plan(banks[0], half=False, dtype=work_dtype) if complex_input else None
-    windows = {
-        id(p): filter_windows(p, modes["oversampling"])
-        for p in [*plans_half, plan_full]
-        if critical and p is not None
-    }
+    distinct = {id(p): p for p in [*plans_half, plan_full] if critical and p is not None}
+    windows = {key: filter_windows(p, modes["oversampling"]) for key, p in distinct.items()}
 
     complex_dtype = np.result_type(work_dtype, np.complex64)
     input_energy = np.sum(np.abs(values) ** 2, axis=grid.axes)
