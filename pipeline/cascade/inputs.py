@@ -13,6 +13,10 @@ from ..errors import InvalidParameterError, InvalidSignalError
 from ..filters import FilterBank
 from ..grid import Grid
 from ..validation import check_integer
+from .rules import PATH_RULES
+
+#: Values of ``propagate``'s ``sampling`` argument (:mod:`.critical`).
+SAMPLINGS = ("exact", "critical")
 
 
 def as_banks(bank: FilterBank | Sequence[FilterBank], depth: int) -> list[FilterBank]:
@@ -119,6 +123,29 @@ def as_dtype(dtype: type | np.dtype) -> np.dtype:
     if resolved not in (np.dtype(np.float64), np.dtype(np.float32)):
         raise InvalidParameterError("dtype", dtype, "must be float64 or float32")
     return resolved
+
+
+def as_modes(
+    path_rule: str, sampling: str, oversampling: float, grid: Grid
+) -> dict[str, str | float]:
+    """``path_rule``, ``sampling`` and ``oversampling`` checked, as the output's attributes."""
+    if path_rule not in PATH_RULES:
+        raise InvalidParameterError(
+            "path_rule", path_rule, f"must be one of {', '.join(PATH_RULES)}"
+        )
+    if sampling not in SAMPLINGS:
+        raise InvalidParameterError("sampling", sampling, f"must be one of {', '.join(SAMPLINGS)}")
+    try:
+        factor = float(oversampling)
+    except (TypeError, ValueError):
+        raise InvalidParameterError("oversampling", oversampling, "must be a number") from None
+    if isinstance(oversampling, bool) or not math.isfinite(factor) or factor < 1:
+        raise InvalidParameterError("oversampling", oversampling, "must be a number >= 1")
+    if sampling == "critical" and grid.ndim != 1:
+        raise InvalidParameterError(
+            "sampling", sampling, f"is implemented for 1-D grids only (got grid {grid.shape})"
+        )
+    return {"path_rule": path_rule, "sampling": sampling, "oversampling": factor}
 
 
 def as_block_size(block_size: int | None, grid: Grid, samples: int) -> int:

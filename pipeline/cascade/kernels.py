@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from .output import Accumulator
 from .plan import LayerPlan
+from .rules import drop_barred
 
 
 class Workspace:
@@ -79,10 +80,12 @@ class Block:
     weight: NDArray[np.int64]
     budget: NDArray[np.float64]  # energy each path's subtree may still drop
     half: bool
+    scale: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))  # last filter's
     child_row: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
     child_filter: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
     child_budget: NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
     cursor: int = 0
+    bins_layout: NDArray | None = None  # critical mode: the spectra laid out for gathers
 
     @property
     def pending(self) -> int:
@@ -90,22 +93,41 @@ class Block:
         return self.child_row.size - self.cursor
 
 
-def expand_energies(block: Block, plan: LayerPlan, depth: int, acc: Accumulator) -> None:
+def expand_energies(
+    block: Block, plan: LayerPlan, depth: int, acc: Accumulator, *, path_rule: str = "all"
+) -> None:
     r"""Record :math:`F_n` of a block and the energies of its children; choose the children to keep.
 
     :math:`\|u * \chi\|^2 = \frac1{|G|}\sum_\omega |\hat u|^2 |\hat\chi|^2` and
     :math:`\|U[\lambda] u\|^2 = \|u * g_\lambda\|^2 = \frac1{|G|}\sum_\omega |\hat u|^2|\hat
     g_\lambda|^2` (Parseval, the modulus preserves the norm; :math:`|G| = N_1 \cdots N_d`),
     evaluated on the block's spectral grid with the plan's folded powers (docs/theory.md §2).
+    A block of band-limited spectra (critical sampling: the first ``b`` half-space bins) uses
+    the first ``b`` bins of the folded powers. Children barred by ``path_rule``
+    (:mod:`.rules`) are dropped and accounted in ``pruned_slack`` and ``rule_slack``.
     """
     n = block.layer
     power = np.abs(block.spectra).astype(np.float64, copy=False)
     power = np.square(power, out=power).reshape(block.spectra.shape[0], -1)
     scale = 1.0 / plan.grid.size
-    acc.add(acc.feature, n, block.owner, block.weight * (power @ plan.lowpass_power) * scale)
+    lowpass_power, filter_power = plan.lowpass_power, plan.filter_power
+    if power.shape[1] < lowpass_power.size:  # a band-limited block (sampling="critical")
+        lowpass_power, filter_power = (
+            lowpass_power[: power.shape[1]],
+            filter_power[:, : power.shape[1]],
+        )
+    acc.add(acc.feature, n, block.owner, block.weight * (power @ lowpass_power) * scale)
     child_weight = block.weight[:, None] * plan.multiplicity[None, :]
-    child_energy = (power @ plan.filter_power.T) * scale
+    child_energy = (power @ filter_power.T) * scale
     child_energy *= child_weight.astype(np.float64)
+    if path_rule != "all" and n > 0:
+        ruled = np.bincount(
+            block.owner,
+            weights=drop_barred(child_energy, block.scale, plan.scales),
+            minlength=acc.batch,
+        )
+        acc.rule[:, n + 1 :] += ruled[:, None]
+        acc.pruned[:, n + 1 :] += ruled[:, None]
     if n + 1 == depth:
         live = child_energy > 0
         acc.add(acc.propagated, depth, block.owner, child_energy.sum(axis=1))
@@ -181,6 +203,7 @@ def children(
         block.weight[row] * plan.multiplicity[col],
         block.child_budget[take],
         half=True,
+        scale=plan.scales[col],
     )
 
 

@@ -26,6 +26,19 @@ _DESCRIPTIONS = {
         "sum of the energies of the paths pruned at layers 1..n; an upper bound on what the "
         "pruned subtrees carry in layer n (and in every deeper layer).",
     ),
+    "rule_slack": (
+        "energy dropped by the path rule at layers <= n",
+        "sum of the energies of the children that the path rule does not follow (path_rule = "
+        "frequency_decreasing: a child whose scale index is not coarser than its parent's), "
+        "layers 1..n; the part of pruned_slack due to the rule (0 for path_rule = all); "
+        "docs/theory.md §15.",
+    ),
+    "sampling_error": (
+        "measured estimate of the critical-sampling error at layers <= n",
+        "sampling = critical: sum over the paths of layers 1..n of the energy of their coarse "
+        "spectra above 1/4 of the coarse band, k > M/8 (an estimate, not a bound, of the error of "
+        "W_n and F_n against sampling = exact; docs/theory.md §16); 0 for sampling = exact.",
+    ),
     "paths": (
         "number of live paths",
         "number of paths of length n kept after pruning, mirror images counted (an exact count "
@@ -35,14 +48,25 @@ _DESCRIPTIONS = {
 }
 
 
-#: Attributes of every output variable: long_name, description (with its formula), units.
-VARIABLE_ATTRS: dict[str, dict[str, str]] = {
+_ATTRS: dict[str, dict[str, str]] = {
     name: {
         "long_name": long_name,
         "description": description,
         "units": "count" if name == "paths" else "sum of squared samples",
     }
     for name, (long_name, description) in _DESCRIPTIONS.items()
+}
+#: Variables about the cascade's modes (path rule, critical sampling): in every output of
+#: ``propagate``, in a store only when its sweep uses the modes.
+MODE_VARIABLE_NAMES = ("rule_slack", "sampling_error")
+#: Attributes of every output variable but the mode ones: long_name, description (with its
+#: formula), units.
+VARIABLE_ATTRS: dict[str, dict[str, str]] = {
+    name: attrs for name, attrs in _ATTRS.items() if name not in MODE_VARIABLE_NAMES
+}
+#: The same for :data:`MODE_VARIABLE_NAMES`.
+MODE_VARIABLE_ATTRS: dict[str, dict[str, str]] = {
+    name: _ATTRS[name] for name in MODE_VARIABLE_NAMES
 }
 
 
@@ -55,6 +79,8 @@ class Accumulator:
         self.feature = np.full((batch, depth + 1), np.nan)
         self.feature[:, :depth] = 0.0
         self.pruned = np.zeros((batch, depth + 1))
+        self.rule = np.zeros((batch, depth + 1))
+        self.sampling = np.zeros((batch, depth + 1))
         self.paths = np.zeros((batch, depth + 1), dtype=np.int64)
 
     def add(self, table: NDArray, layer: int, owner: NDArray[np.int64], values: NDArray) -> None:
@@ -72,19 +98,23 @@ def to_dataset(
     depth: int,
     energy_budget: float,
     dtype: np.dtype,
+    modes: dict[str, str | float] | None = None,
 ) -> xr.Dataset:
-    """The sums as a Dataset over ``(signal, layer)``, with :data:`VARIABLE_ATTRS` and provenance."""
+    """The sums as a Dataset over ``(signal, layer)``, with :data:`VARIABLE_ATTRS` and provenance
+    (``modes``: the path rule and sampling settings, recorded as attributes)."""
     dims = ("signal", "layer")
     data = {
         "propagated_energy": (dims, acc.propagated),
         "feature_energy": (dims, acc.feature),
         "pruned_slack": (dims, acc.pruned),
+        "rule_slack": (dims, acc.rule),
+        "sampling_error": (dims, acc.sampling),
         "paths": (dims, acc.paths),
         "input_energy": (("signal",), input_energy),
     }
     coords = {"signal": np.arange(acc.batch), "layer": np.arange(depth + 1), **signal_coords}
     dataset = xr.Dataset(data, coords=coords)
-    for name, attrs in VARIABLE_ATTRS.items():
+    for name, attrs in _ATTRS.items():
         dataset[name].attrs.update(attrs)
     dataset["layer"].attrs["long_name"] = "layer n (path length)"
     families = sorted({b.family for b in banks})
@@ -96,5 +126,6 @@ def to_dataset(
         bank_params=repr(banks[0].params) if len(families) == 1 else "per layer",
         reference=PAPER_REFERENCE,
         package_version=__version__,
+        **(modes or {}),
     )
     return dataset

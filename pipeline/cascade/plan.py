@@ -44,6 +44,9 @@ class LayerPlan:
     positive_only
         every computed filter vanishes outside the half-space (then a product with a real
         signal's spectrum needs only the half-space bins).
+    scales
+        ``(R,)`` the bank's scale index of those filters (:attr:`FilterBank.scale_index`), for
+        the path rules (docs/theory.md §15).
     """
 
     half: bool
@@ -53,6 +56,7 @@ class LayerPlan:
     filters: NDArray[np.complexfloating]
     multiplicity: NDArray[np.int64]
     positive_only: bool
+    scales: NDArray[np.int64]
 
 
 def layer_plan(bank: FilterBank, *, half: bool, dtype: np.dtype) -> LayerPlan:
@@ -75,4 +79,5 @@ def layer_plan(bank: FilterBank, *, half: bool, dtype: np.dtype) -> LayerPlan:
         filters=filters.astype(complex_dtype),
         multiplicity=multiplicity,
         positive_only=bool(half and np.all(grid.supported_in_half(filters))),
+        scales=bank.scale_index[rows],
     )

@@ -9,7 +9,8 @@ import xarray as xr
 from numpy.typing import ArrayLike
 
 from ..filters import FilterBank
-from .inputs import as_banks, as_block_size, as_budget, as_dtype, as_signal_array
+from .critical import critical_children, filter_windows, group_by_size
+from .inputs import as_banks, as_block_size, as_budget, as_dtype, as_modes, as_signal_array
 from .kernels import Block, children, expand_energies, release_large_workspace, workspace
 from .output import Accumulator, to_dataset
 from .plan import layer_plan
@@ -29,6 +30,9 @@ def propagate(
     *,
     block_size: int | None = None,
     fft_workers: int = 1,
+    path_rule: str = "all",
+    sampling: str = "exact",
+    oversampling: float = 2,
 ) -> xr.Dataset:
     r"""Energies of the propagated signals and feature maps of a scattering network, per layer.
 
@@ -54,13 +58,27 @@ def propagate(
         not depend on it (pruning decisions are local to each path, see ``kernels.prune``).
     fft_workers
         ``workers`` for ``scipy.fft``.
+    path_rule
+        ``"all"`` (every filter: the frame) or ``"frequency_decreasing"`` (a child filter is
+        followed only if its scale index is coarser than its parent's,
+        :attr:`FilterBank.scale_index`; layer 1 keeps every filter). What the rule drops is
+        exact energy, added to ``pruned_slack`` and reported as ``rule_slack``
+        (:mod:`.rules`, docs/theory.md §15).
+    sampling
+        ``"exact"`` (every modulus on the N-grid) or ``"critical"`` (1-D: each path's modulus
+        on a grid of about ``oversampling`` x its filter's support width, :mod:`.critical`,
+        docs/theory.md §16); energy is conserved in both, the split among the next layer's
+        filters is approximate in critical mode, with an estimate in ``sampling_error``.
+    oversampling
+        coarse grid size over support width, >= 1 (critical mode only).
 
     Returns
     -------
     xarray.Dataset
         over ``(signal, layer)``: ``propagated_energy`` :math:`W_n` (:math:`W_0 = \|f\|^2`),
         ``feature_energy`` :math:`F_n` for n < depth (NaN at n = depth), ``pruned_slack``,
-        ``paths``; ``input_energy`` over ``signal``. Energies are sums of squares of samples
+        ``rule_slack``, ``sampling_error``, ``paths``; ``input_energy`` over ``signal``;
+        attributes include ``path_rule``, ``sampling``, ``oversampling``. Energies are sums of squares of samples
         (:math:`\|u\|^2 = \sum_t |u[t]|^2`, t over the grid).
 
     Notes
@@ -81,6 +99,8 @@ def propagate(
     energy_budget = as_budget(energy_budget)
     work_dtype = as_dtype(dtype)
     block_size = as_block_size(block_size, grid, BLOCK_SAMPLES)
+    modes = as_modes(path_rule, sampling, oversampling, grid)
+    critical = modes["sampling"] == "critical"
     batch = values.shape[0]
 
     complex_input = np.iscomplexobj(values)
@@ -88,6 +108,8 @@ def propagate(
     planned = {key: layer_plan(b, half=True, dtype=work_dtype) for key, b in planned.items()}
     plans_half = [planned[id(b)] for b in banks]
     plan_full = layer_plan(banks[0], half=False, dtype=work_dtype) if complex_input else None
+    distinct = {id(p): p for p in [*plans_half, plan_full] if critical and p is not None}
+    windows = {key: filter_windows(p, modes["oversampling"]) for key, p in distinct.items()}
 
     complex_dtype = np.result_type(work_dtype, np.complex64)
     input_energy = np.sum(np.abs(values) ** 2, axis=grid.axes)
@@ -115,7 +137,10 @@ def propagate(
                 energy_budget * input_energy[owner],
                 half=not complex_input,
             )
-            expand_energies(root, plans_half[0] if root.half else plan_full, depth, acc)
+            root_plan = plans_half[0] if root.half else plan_full
+            expand_energies(root, root_plan, depth, acc, path_rule=modes["path_rule"])
+            if critical:
+                group_by_size(root, windows[id(root_plan)])
             stack.append(root)
             while stack:
                 top = stack[-1]
@@ -123,10 +148,23 @@ def propagate(
                     stack.pop()
                     continue
                 plan = plans_half[top.layer] if top.half else plan_full
-                child = children(top, plan, block_size, fft_workers, scratch)
-                expand_energies(child, plans_half[child.layer], depth, acc)
+                if critical:
+                    child, tail = critical_children(
+                        top, plan, windows[id(plan)], block_size * grid.size, fft_workers
+                    )
+                    acc.sampling[:, child.layer :] += np.bincount(
+                        child.owner, weights=tail, minlength=batch
+                    )[:, None]
+                else:
+                    child = children(top, plan, block_size, fft_workers, scratch)
+                next_plan = plans_half[child.layer]
+                expand_energies(child, next_plan, depth, acc, path_rule=modes["path_rule"])
+                if critical and child.pending:
+                    group_by_size(child, windows[id(next_plan)])
                 stack.append(child)
     finally:
         release_large_workspace()
 
-    return to_dataset(acc, input_energy, signal_coords, banks, depth, energy_budget, work_dtype)
+    return to_dataset(
+        acc, input_energy, signal_coords, banks, depth, energy_budget, work_dtype, modes
+    )

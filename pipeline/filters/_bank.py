@@ -101,6 +101,10 @@ class FilterBank:
         the family name (``"custom"`` for banks made with :meth:`from_arrays`).
     params
         the family's parameters, defaults resolved.
+    scales
+        optional integer scale index of every filter, ``(K,)`` (larger = coarser), used by the
+        cascade's ``path_rule="frequency_decreasing"``; None derives it from the filters'
+        centre frequencies (:attr:`scale_index`).
 
     Notes
     -----
@@ -112,8 +116,21 @@ class FilterBank:
     filters: NDArray[np.complex128]
     family: str
     params: dict[str, Any] = field(default_factory=dict)
+    scales: NDArray[np.int64] | None = None
 
     def __post_init__(self) -> None:
+        if self.scales is not None:
+            scales = np.asarray(self.scales)
+            numeric = scales.dtype.kind in "iuf" and np.all(np.isfinite(scales))
+            if scales.shape != (self.filters.shape[0],) or not (
+                numeric and np.all(scales == np.round(scales))
+            ):
+                raise InvalidParameterError(
+                    "scales",
+                    scales.shape,
+                    f"must be {self.filters.shape[0]} integers, one a filter",
+                )
+            object.__setattr__(self, "scales", scales.astype(np.int64))
         if self.filters.ndim != self.lowpass.ndim + 1 or self.filters.shape[1:] != self.shape:
             raise InvalidParameterError(
                 "filters",
@@ -173,6 +190,43 @@ class FilterBank:
                 weight.append(2)
         return np.asarray(keep, dtype=np.int64), np.asarray(weight, dtype=np.int64)
 
+    @cached_property
+    def centre_frequency(self) -> NDArray[np.float64]:
+        r"""Per filter, the power-weighted mean radius :math:`\xi_k = \sum_\omega |\omega|
+        |\hat g_k(\omega)|^2 / \sum_\omega |\hat g_k(\omega)|^2` (cycles/sample; 0 for a zero
+        filter)."""
+        power = np.abs(self.filters.reshape(self.n_filters, -1)) ** 2
+        total = power.sum(axis=1)
+        weighted = power @ self.grid.radius.reshape(-1)
+        return np.divide(weighted, total, out=np.zeros_like(total), where=total > 0)
+
+    @cached_property
+    def scale_index(self) -> NDArray[np.int64]:
+        r"""Per filter, its integer scale index j (larger = coarser): ``scales`` if given, else
+        the octave index
+
+        .. math::
+            j_k = \lfloor \log_2(\xi_{\max} / \xi_k) \rfloor,
+
+        :math:`\xi_k` = :attr:`centre_frequency`, :math:`\xi_{\max} = \max_k \xi_k`: every
+        filter whose centre lies in the octave :math:`(\xi_{\max}/2^{j+1}, \xi_{\max}/2^j]`
+        gets index j, whatever the number Q of filters per octave (docs/theory.md §15). A filter
+        centred at 0 gets the coarsest index of the bank plus one.
+        """
+        if self.scales is not None:
+            return self.scales
+        xi = self.centre_frequency
+        if xi.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        positive = xi > 0
+        index = np.zeros(xi.size, dtype=np.int64)
+        if np.any(positive):
+            ratio = xi.max() / xi[positive]
+            # 1e-9: a centre that is a power of two below the largest rounds to its own octave
+            index[positive] = np.floor(np.log2(ratio) + 1e-9).astype(np.int64)
+        index[~positive] = index[positive].max(initial=-1) + 1
+        return index
+
     def check(self) -> BankReport:
         """Measure the Littlewood-Paley bounds, analyticity, the high-pass delta and band edges."""
         radius = self.grid.radius
@@ -204,6 +258,7 @@ class FilterBank:
         normalise: bool = True,
         family: str = "custom",
         params: dict[str, Any] | None = None,
+        scales: ArrayLike | None = None,
     ) -> FilterBank:
         r"""A bank from user-supplied DFT arrays (a published bank, learned filters, ...).
 
@@ -218,6 +273,9 @@ class FilterBank:
             :math:`S = |\hat\chi|^2 + \sum_k |\hat g_k|^2`, making the bank Parseval; if False,
             keep the arrays: the cascade then obeys the frame-bound sandwich of docs/theory.md §2,
             :math:`A^N \|f\|^2 \le \sum_{n<N} F_n + W_N \le B^N \|f\|^2`.
+        scales
+            optional integer scale index per filter (larger = coarser), e.g. Kymatio's ``j``;
+            default: :attr:`scale_index` from the centre frequencies.
 
         Raises
         ------
@@ -234,7 +292,9 @@ class FilterBank:
         for name, arr in (("lowpass", low), ("filters", bank)):
             if not np.all(np.isfinite(arr)):
                 raise InvalidParameterError(name, "array with NaN/Inf", "must be finite")
-        candidate = cls(low, bank, family, dict(params or {}))
+        candidate = cls(
+            low, bank, family, dict(params or {}), None if scales is None else np.asarray(scales)
+        )
         if normalise:
             candidate = candidate.normalised()
         return candidate
@@ -263,7 +323,9 @@ class FilterBank:
                 "every bin; widen or add filters"
             )
         scale = 1.0 / np.sqrt(lp)
-        return FilterBank(self.lowpass * scale, self.filters * scale, self.family, self.params)
+        return FilterBank(
+            self.lowpass * scale, self.filters * scale, self.family, self.params, self.scales
+        )
 
 
 #: Angular slack (radians) when deciding whether a bin lies on a sector's closed boundary: far

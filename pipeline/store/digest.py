@@ -20,10 +20,11 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .layout import DATA_VARIABLES, SPECTRUM_VARIABLE
+from .layout import DATA_VARIABLES, MODE_VARIABLES, SPECTRUM_VARIABLE
 
-#: The order in which a unit's arrays enter its digest.
-DIGEST_ORDER = (*DATA_VARIABLES, SPECTRUM_VARIABLE)
+#: The order in which a unit's arrays enter its digest (absent ones are skipped, so a store
+#: without the mode variables digests as before they existed).
+DIGEST_ORDER = (*DATA_VARIABLES, SPECTRUM_VARIABLE, *MODE_VARIABLES)
 
 
 def unit_digest(arrays: Mapping[str, np.ndarray]) -> int:

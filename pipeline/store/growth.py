@@ -47,6 +47,7 @@ from .coordinates import coordinate_differences
 from .layout import (
     DIGEST_PATH,
     LAYER_VARIABLES,
+    MODE_VARIABLES,
     RECORD_PATH,
     ROWS_DIGEST_PATH,
     SIGNAL_VARIABLES,
@@ -179,11 +180,12 @@ def carry_units(source: Path, target: Path, growth: Growth) -> int:
         return 0
     root = zarr.open_group(os.fspath(source), mode="r", use_consolidated=False)
     keys: list[str] = []
-    for name in (*LAYER_VARIABLES, *SIGNAL_VARIABLES, SPECTRUM_VARIABLE):
+    for name in (*LAYER_VARIABLES, *SIGNAL_VARIABLES, SPECTRUM_VARIABLE, *MODE_VARIABLES):
         if name not in root:
             continue
         array = root[name]
-        banks = range(growth.old.n_banks) if name in LAYER_VARIABLES else (None,)
+        layered = name in LAYER_VARIABLES or name in MODE_VARIABLES
+        banks = range(growth.old.n_banks) if layered else (None,)
         for bank in banks:
             for chunk in range(chunks):
                 coords = chunk_coords(name, chunk, bank)

@@ -8,7 +8,9 @@ with a migration note:
 - ``propagated_energy``, ``feature_energy``, ``pruned_slack`` (float64, NaN until written) and
   ``paths`` (int64, 0 until written) over ``(signal, bank, layer)``; ``input_energy`` (float64)
   over ``signal``; in a store made with frequency radii, ``radial_power`` (float64) over
-  ``(signal, frequency_radius)``;
+  ``(signal, frequency_radius)``; in a store made with the cascade's modes (a path rule or
+  critical sampling), ``rule_slack`` and ``sampling_error`` (float64, NaN until written) over
+  ``(signal, bank, layer)``, chunked like the energies;
 - chunks ``(chunk, 1, depth + 1)``: a work unit (one bank, one signal chunk) owns exactly its
   chunks;
 - a sub-group ``units`` with the completion records ``unit_hash`` (int64, ``(bank,
@@ -49,6 +51,8 @@ ENERGY_VARIABLES = ("propagated_energy", "feature_energy", "pruned_slack")
 #: Integer variable over (signal, bank, layer), 0 until written.
 COUNT_VARIABLES = ("paths",)
 LAYER_VARIABLES = ENERGY_VARIABLES + COUNT_VARIABLES
+#: Float variables over (signal, bank, layer) of a store made with the cascade's modes.
+MODE_VARIABLES = ("rule_slack", "sampling_error")
 #: Float variable over (signal,), written by the units of bank 0 only.
 SIGNAL_VARIABLES = ("input_energy",)
 DATA_VARIABLES = LAYER_VARIABLES + SIGNAL_VARIABLES
@@ -90,6 +94,13 @@ class Layout:
     depth: int
     chunk: int
     n_radii: int = 0  # frequency radii of radial_power; 0 if the store has none
+    modes: bool = False  # whether the store holds MODE_VARIABLES
+
+    @property
+    def layer_variables(self) -> tuple[str, ...]:
+        """The variables over ``(signal, bank, layer)``: :data:`LAYER_VARIABLES`, then
+        :data:`MODE_VARIABLES` if the store holds them."""
+        return LAYER_VARIABLES + (MODE_VARIABLES if self.modes else ())
 
     @property
     def n_chunks(self) -> int:
@@ -114,7 +125,7 @@ class Schema:
 
 
 def _expected_dims(name: str) -> tuple[str, ...]:
-    if name in LAYER_VARIABLES:
+    if name in LAYER_VARIABLES or name in MODE_VARIABLES:
         return DIMS
     if name in SIGNAL_VARIABLES:
         return ("signal",)
@@ -125,7 +136,7 @@ def chunk_coords(name: str, chunk: int, bank: int | None) -> tuple[int, ...]:
     """Chunk grid coordinates of signal chunk ``chunk`` (and bank ``bank``) in variable
     ``name``: ``(chunk, bank, 0)`` for layer variables, ``(chunk, 0)`` for ``radial_power``,
     ``(chunk,)`` for ``input_energy``."""
-    if name in LAYER_VARIABLES:
+    if name in LAYER_VARIABLES or name in MODE_VARIABLES:
         return (chunk, int(bank or 0), 0)
     if name == SPECTRUM_VARIABLE:
         return (chunk, 0)
@@ -153,16 +164,21 @@ def read_layout(path: StorePath) -> Layout:
     reference = arrays[LAYER_VARIABLES[0]]
     n_signals, n_banks, layers = reference.shape
     spectrum = root.get(SPECTRUM_VARIABLE)
+    modes = {name: root.get(name) for name in MODE_VARIABLES}
     layout = Layout(
         n_signals=n_signals,
         n_banks=n_banks,
         depth=layers - 1,
         chunk=reference.chunks[0],
         n_radii=spectrum.shape[1] if isinstance(spectrum, zarr.Array) else 0,
+        modes=all(isinstance(array, zarr.Array) for array in modes.values()),
     )
-    if any(arrays[name].shape != reference.shape for name in LAYER_VARIABLES) or arrays[
-        RECORD_PATH
-    ].shape != (n_banks, layout.n_chunks):
+    layered = [arrays[name] for name in LAYER_VARIABLES]
+    layered += list(modes.values()) if layout.modes else []
+    if any(array.shape != reference.shape for array in layered) or arrays[RECORD_PATH].shape != (
+        n_banks,
+        layout.n_chunks,
+    ):
         raise StoreError(f"{path} is not an energy-sweep store: its arrays disagree in shape")
     return layout
 

@@ -30,7 +30,7 @@ from .fits import open_fits
 from .layout import (
     DATA_VARIABLES,
     DIMS,
-    LAYER_VARIABLES,
+    MODE_VARIABLES,
     SPECTRUM_VARIABLE,
     Layout,
     StorePath,
@@ -113,7 +113,7 @@ class CheckedChunks:
         start = first.start or 0 if isinstance(first, slice) else int(first)
         chunk = start // self.layout.chunk
         bank = 0
-        if self.name in LAYER_VARIABLES and isinstance(key, tuple) and len(key) > 1:
+        if self.name in self.layout.layer_variables and isinstance(key, tuple) and len(key) > 1:
             second = key[1]
             bank = second.start or 0 if isinstance(second, slice) else int(second)
         why = (
@@ -130,7 +130,9 @@ class CheckedChunks:
 def _checked(dataset: xr.Dataset, path: StorePath, layout: Layout) -> xr.Dataset:
     """``dataset`` with its data variables read through :class:`CheckedChunks` (same chunks,
     same values)."""
-    names = [n for n in (*DATA_VARIABLES, SPECTRUM_VARIABLE) if n in dataset.data_vars]
+    names = [
+        n for n in (*DATA_VARIABLES, SPECTRUM_VARIABLE, *MODE_VARIABLES) if n in dataset.data_vars
+    ]
     checked = {}
     for name in names:
         variable = dataset[name].variable

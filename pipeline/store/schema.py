@@ -41,7 +41,7 @@ from .layout import (
     DIGEST_ARRAY,
     DIMS,
     ENERGY_VARIABLES,
-    LAYER_VARIABLES,
+    MODE_VARIABLES,
     RECORD_ARRAY,
     RECORD_DIMS,
     ROWS_DIGEST_ARRAY,
@@ -87,6 +87,7 @@ def create_store(
     overwrite: bool = False,
     rows_digest: Callable[[int, int], int] | None = None,
     run_id: str | None = None,
+    mode_variables: bool = False,
 ) -> StoreChange:
     """Write the whole schema of a sweep's store, with no data (phase 1 of two), or grow it.
 
@@ -131,6 +132,9 @@ def create_store(
         if the rows it holds keep their digests. None: not recorded, not checked.
     run_id
         the run named in the provenance entry (default: a new uuid).
+    mode_variables
+        the store also holds ``rule_slack`` and ``sampling_error`` (a sweep with a path rule
+        or critical sampling, :data:`~pipeline.store.layout.MODE_VARIABLES`).
 
     Returns
     -------
@@ -164,7 +168,12 @@ def create_store(
     signals = coordinate_table("signal_coords", signal_coords, "signal", length=n_signals)
     radii = frequency_radii(frequency_radius)
     layout = Layout(
-        n_signals=n_signals, n_banks=n_banks, depth=depth, chunk=chunk, n_radii=radii.size
+        n_signals=n_signals,
+        n_banks=n_banks,
+        depth=depth,
+        chunk=chunk,
+        n_radii=radii.size,
+        modes=bool(mode_variables),
     )
     target = Path(os.fspath(path))
     with store_lock(target):
@@ -265,7 +274,7 @@ def _template(
     shape = (layout.n_signals, layout.n_banks, layout.depth + 1)
     data: dict[str, tuple[tuple[str, ...], da.Array]] = {
         name: (DIMS, da.full(shape, np.nan, dtype=np.float64, chunks=shape))
-        for name in ENERGY_VARIABLES
+        for name in ENERGY_VARIABLES + (MODE_VARIABLES if layout.modes else ())
     }
     for name in COUNT_VARIABLES:
         data[name] = (DIMS, da.zeros(shape, dtype=np.int64, chunks=shape))
@@ -303,7 +312,7 @@ def _write_schema(
     encoding: dict[str, dict[str, Any]] = {
         str(name): {"compressors": COMPRESSORS} for name in template.variables
     }
-    for name in LAYER_VARIABLES:
+    for name in layout.layer_variables:
         encoding[name]["chunks"] = chunks
     for name in SIGNAL_VARIABLES:
         encoding[name]["chunks"] = chunks[:1]
@@ -405,7 +414,7 @@ def _check_compatible(path: Path, stored: xr.Dataset, asked: Schema) -> None:
     stored_layout = read_layout(path)
     differences = [
         f"{name}={getattr(stored_layout, name)} (asked {getattr(layout, name)})"
-        for name in ("n_signals", "n_banks", "depth", "chunk", "n_radii")
+        for name in ("n_signals", "n_banks", "depth", "chunk", "n_radii", "modes")
         if getattr(stored_layout, name) != getattr(layout, name)
     ]
     stored_hash, asked_hash = stored.attrs.get("computation_hash"), attrs.get("computation_hash")

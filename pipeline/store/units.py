@@ -30,10 +30,9 @@ from ._util import one_line
 from .digest import unit_digest
 from .layout import (
     COUNT_VARIABLES,
-    DATA_VARIABLES,
     DIMS,
-    LAYER_VARIABLES,
     MAX_UNIT_HASH,
+    SIGNAL_VARIABLES,
     SPECTRUM_DIMS,
     SPECTRUM_VARIABLE,
     Layout,
@@ -160,7 +159,7 @@ def _data_digest(region_data: xr.Dataset) -> int:
     as ``(signal, layer)`` of the unit's one bank."""
     return unit_digest(
         {
-            str(name): variable.values[:, 0, :] if name in LAYER_VARIABLES else variable.values
+            str(name): variable.values[:, 0, :] if "bank" in variable.dims else variable.values
             for name, variable in region_data.data_vars.items()
         }
     )
@@ -254,7 +253,8 @@ def _region_dataset(
     """The unit's variables over ``(signal, bank=1, layer)``, bare: no coordinates, no attrs."""
     if not isinstance(result, xr.Dataset):
         raise StoreError(f"{unit}: result is a {type(result).__name__}, not an xarray.Dataset")
-    missing = [name for name in DATA_VARIABLES if name not in result.data_vars]
+    names = (*layout.layer_variables, *SIGNAL_VARIABLES)
+    missing = [name for name in names if name not in result.data_vars]
     if missing:
         raise StoreError(f"{unit}: result lacks the variables {', '.join(missing)}")
     sizes = {"signal": n_signals, "layer": layout.depth + 1}
@@ -265,9 +265,10 @@ def _region_dataset(
             f"the store's region needs signal={sizes['signal']}, layer={sizes['layer']}"
         )
     variables: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
-    for name in DATA_VARIABLES:
+    for name in names:
         variable = result[name]
-        dims = ("signal", "layer") if name in LAYER_VARIABLES else ("signal",)
+        layered = name in layout.layer_variables
+        dims = ("signal", "layer") if layered else ("signal",)
         integer = name in COUNT_VARIABLES
         if set(variable.dims) != set(dims) or variable.dtype.kind not in (
             "iu" if integer else "iuf"
@@ -279,7 +280,7 @@ def _region_dataset(
             )
         values = np.asarray(variable.transpose(*dims).values)
         values = values.astype(np.int64 if integer else np.float64, copy=False)
-        if name in LAYER_VARIABLES:
+        if layered:
             variables[name] = (DIMS, values[:, np.newaxis, :])
         elif with_input:
             variables[name] = (dims, values)

@@ -175,7 +175,8 @@ def verify_store(path: StorePath, *, rtol: float | None = None) -> VerifyReport:
     for bank in sorted(by_bank):
         chunks = by_bank[bank]
         layer_data = {
-            name: _read_regions(root, name, layout, bank, chunks, flag) for name in LAYER_VARIABLES
+            name: _read_regions(root, name, layout, bank, chunks, flag)
+            for name in layout.layer_variables
         }
         for chunk in chunks:
             unit = (bank, chunk)

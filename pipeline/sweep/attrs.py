@@ -2,7 +2,8 @@
 
 Global attributes (``title``, the paper ``reference``, the ``config`` as YAML and its
 ``computation_hash``, ``package_version``, ``created`` time, ``energy_units``, ``depth``,
-``energy_budget``, ``dtype``, ``grid_shape``), and per variable a ``long_name``, a
+``energy_budget``, ``dtype``, ``grid_shape``, the cascade's ``path_rule``, ``sampling`` and
+``oversampling``; a bank's own modes are coordinates on ``bank``), and per variable a ``long_name``, a
 ``description`` with its formula and ``units`` (docs/design.md, "The store contract"). :func:`create_sweep_store`
 writes the whole schema of a sweep's store from them.
 """
@@ -13,10 +14,11 @@ import time
 from typing import Any
 
 import pipeline
-from pipeline.cascade import VARIABLE_ATTRS
+from pipeline.cascade import MODE_VARIABLE_ATTRS, VARIABLE_ATTRS
 from pipeline.spectra import frequency_radii
 from pipeline.store import create_store
 
+from .banks import MODE_DEFAULTS, bank_modes
 from .spec import SweepConfig
 
 __all__ = [
@@ -68,6 +70,9 @@ def store_attributes(config: SweepConfig, *, created: float | None = None) -> di
         "energy_budget": config.energy_budget,
         "dtype": config.dtype,
         "grid_shape": list(config.shape),
+        "path_rule": config.path_rule,
+        "sampling": config.sampling,
+        "oversampling": config.oversampling,
     }
 
 
@@ -76,9 +81,19 @@ def variable_attributes() -> dict[str, dict[str, str]]:
     carries them: the cascade's energies, ``radial_power`` and ``frequency_radius``."""
     return {
         **VARIABLE_ATTRS,
+        **MODE_VARIABLE_ATTRS,
         "radial_power": RADIAL_POWER_ATTRS,
         "frequency_radius": FREQUENCY_RADIUS_ATTRS,
     }
+
+
+def uses_modes(config: SweepConfig) -> bool:
+    """Whether any bank of the sweep runs with a path rule or critical sampling (then the
+    store holds ``rule_slack`` and ``sampling_error``)."""
+    return any(
+        bank_modes(entry, config.plan.spec_modes()) != MODE_DEFAULTS
+        for entry in config.bank_table()
+    )
 
 
 def create_sweep_store(config: SweepConfig, *, overwrite: bool = False) -> str:
@@ -107,5 +122,6 @@ def create_sweep_store(config: SweepConfig, *, overwrite: bool = False) -> str:
         frequency_radius=radii,
         overwrite=overwrite,
         rows_digest=config.plan.rows_digest,
+        mode_variables=uses_modes(config),
     )
     return config.store

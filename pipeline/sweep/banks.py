@@ -26,6 +26,7 @@ __all__ = [
     "bank_coords",
     "bank_depth",
     "bank_hash",
+    "bank_modes",
     "expand_banks",
 ]
 
@@ -36,6 +37,13 @@ BANK_PARAMETER_PREFIX = "bank_"
 #: Bank coordinates of each bank's own depth and pruning budget (the store contract).
 DEPTH_PER_BANK = "depth_per_bank"
 BUDGET_PER_BANK = "energy_budget_per_bank"
+#: The cascade modes (``propagate``'s keyword arguments) and their defaults; a store whose
+#: banks all use the defaults has no mode coordinates (stores made before the modes existed).
+MODE_DEFAULTS: dict[str, str | float] = {
+    "path_rule": "all",
+    "sampling": "exact",
+    "oversampling": 2.0,
+}
 
 
 class BankEntry(NamedTuple):
@@ -47,6 +55,19 @@ class BankEntry(NamedTuple):
     params: dict[str, Any]
     depth: int | None = None
     energy_budget: float | None = None
+    path_rule: str | None = None
+    sampling: str | None = None
+    oversampling: float | None = None
+
+
+def bank_modes(entry: BankEntry, sweep_modes: Mapping[str, Any]) -> dict[str, Any]:
+    """The bank's ``path_rule``, ``sampling`` and ``oversampling``: its own or the sweep's."""
+    return {
+        name: sweep_modes.get(name, default)
+        if getattr(entry, name) is None
+        else getattr(entry, name)
+        for name, default in MODE_DEFAULTS.items()
+    }
 
 
 def entry_payload(entry: BankEntry) -> dict[str, Any]:
@@ -57,6 +78,9 @@ def entry_payload(entry: BankEntry) -> dict[str, Any]:
         payload["depth"] = int(entry.depth)
     if entry.energy_budget is not None:
         payload["energy_budget"] = float(entry.energy_budget)
+    for name in MODE_DEFAULTS:  # modes only when the entry sets them: old hashes stay
+        if getattr(entry, name) is not None:
+            payload[name] = normalised(getattr(entry, name))
     return payload
 
 
@@ -99,6 +123,9 @@ def expand_banks(grids: Sequence[BankGrid], shape: tuple[int, ...]) -> list[Bank
                 {k: normalised_value(v) for k, v in bank.params.items()},
                 grid.depth,
                 grid.energy_budget,
+                grid.path_rule,
+                grid.sampling,
+                grid.oversampling,
             )
             key = canonical_json(entry_payload(entry))
             if key in seen:
@@ -123,7 +150,10 @@ def normalised_value(value: Any) -> Any:
 
 
 def bank_coords(
-    table: Sequence[BankEntry], depth: int | None = None, energy_budget: float | None = None
+    table: Sequence[BankEntry],
+    depth: int | None = None,
+    energy_budget: float | None = None,
+    modes: Mapping[str, Any] | None = None,
 ) -> dict[str, np.ndarray]:
     """Coordinates of the ``bank`` axis.
 
@@ -134,7 +164,9 @@ def bank_coords(
         (float64, NaN where a family lacks the parameter; str with ``""`` for non-numeric
         parameters); ``bank_hash`` (str, :func:`bank_hash`); given the sweep's ``depth`` and
         ``energy_budget``, ``depth_per_bank`` (int64) and ``energy_budget_per_bank`` (float64),
-        each bank's own value or the sweep's.
+        each bank's own value or the sweep's; given the sweep's ``modes`` and a bank whose
+        modes differ from :data:`MODE_DEFAULTS`, ``path_rule_per_bank``, ``sampling_per_bank``
+        (str) and ``oversampling_per_bank`` (float64).
     """
     coords: dict[str, np.ndarray] = {"family": np.array([e.family for e in table], dtype=str)}
     names = sorted({name for entry in table for name in entry.params})
@@ -152,6 +184,12 @@ def bank_coords(
         coords[BUDGET_PER_BANK] = np.array(
             [bank_budget(e, energy_budget) for e in table], dtype=np.float64
         )
+    resolved = [bank_modes(e, modes or {}) for e in table]
+    if modes is not None and any(r != MODE_DEFAULTS for r in resolved):
+        for name in MODE_DEFAULTS:
+            values = [r[name] for r in resolved]
+            dtype = np.float64 if name == "oversampling" else str
+            coords[f"{name}_per_bank"] = np.array(values, dtype=dtype)
     return coords
 
 

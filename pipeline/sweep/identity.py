@@ -24,7 +24,7 @@ import yaml
 import pipeline
 from pipeline.signals.streams import canonical_json, normalised
 
-from .banks import entry_payload
+from .banks import MODE_DEFAULTS, entry_payload
 from .units import WorkUnit
 
 if TYPE_CHECKING:
@@ -47,13 +47,21 @@ def canonical_text(plan: SweepPlan) -> str:
     data = plan.spec.model_dump(mode="json")
     for source, group in zip(plan.sources, data["signals"], strict=True):
         group["count"] = source.count
+    # the cascade modes only where they are not the defaults: a sweep that does not use them
+    # reads as it did before they existed
+    for name, default in MODE_DEFAULTS.items():
+        if data.get(name) == default:
+            del data[name]
+        for bank in data["banks"]:
+            if bank.get(name) is None:
+                bank.pop(name, None)
     return yaml.safe_dump(data, sort_keys=True, default_flow_style=False)
 
 
 def computation_hash(plan: SweepPlan) -> str:
     """sha256 (hex) over the canonical JSON of ``shape``, the signal groups (with a digest of
-    the data of file groups), the expanded banks, ``depth``, ``energy_budget``, ``dtype`` and
-    ``chunk``."""
+    the data of file groups), the expanded banks, ``depth``, ``energy_budget``, ``dtype``,
+    ``chunk`` and the cascade modes that differ from their defaults (:func:`mode_payload`)."""
     spec = plan.spec
     payload = {
         "shape": list(spec.shape),
@@ -63,8 +71,20 @@ def computation_hash(plan: SweepPlan) -> str:
         "energy_budget": float(spec.energy_budget),
         "dtype": spec.dtype,
         "chunk": spec.chunk,
+        **mode_payload(plan),
     }
     return _sha256(canonical_json(payload))
+
+
+def mode_payload(plan: SweepPlan) -> dict[str, Any]:
+    """The sweep's ``path_rule``, ``sampling`` and ``oversampling`` where they differ from
+    their defaults (so the hashes of sweeps that do not use them are unchanged, and stores of
+    different modes never mix)."""
+    return {
+        name: normalised(getattr(plan.spec, name))
+        for name, default in MODE_DEFAULTS.items()
+        if getattr(plan.spec, name) != default
+    }
 
 
 def unit_hash(plan: SweepPlan, unit: WorkUnit) -> int:
@@ -72,7 +92,8 @@ def unit_hash(plan: SweepPlan, unit: WorkUnit) -> int:
 
     It covers the bank entry, the rows' sources (for each group met: kind, parameters, seed and
     the row range in the group; record segments by position; file rows by a digest of their
-    data), ``shape``, ``depth``, ``energy_budget``, ``dtype`` and the package version: the first
+    data), ``shape``, ``depth``, ``energy_budget``, ``dtype``, the cascade modes that are not
+    the defaults (:func:`mode_payload`) and the package version: the first
     8 bytes of a sha256, masked to ``[0, 2**63)``. Rows outside the unit do not enter, so
     changing one group leaves the other groups' units alone.
     """
@@ -83,6 +104,7 @@ def unit_hash(plan: SweepPlan, unit: WorkUnit) -> int:
         "depth": spec.depth,
         "energy_budget": float(spec.energy_budget),
         "dtype": spec.dtype,
+        **mode_payload(plan),
         "bank": entry_payload(plan.banks[unit.bank]),
         "rows": [
             _rows_payload(plan, source, first, last)

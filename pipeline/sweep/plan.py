@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -19,7 +20,7 @@ from pipeline.signals import assemble
 from pipeline.validation import check_integer
 
 from . import identity
-from .banks import BankEntry, bank_coords, expand_banks
+from .banks import MODE_DEFAULTS, BankEntry, bank_coords, expand_banks
 from .limits import MAX_SIGNALS, check_units
 from .sources import SignalSource, resolve_source
 from .spec import SweepConfig
@@ -67,11 +68,15 @@ class SweepPlan:
         sorted, the last varying fastest; ``params`` holds every parameter of the family with
         defaults resolved for the grid (``FilterBank.params``).
         """
-        return [BankEntry(e.family, dict(e.params), e.depth, e.energy_budget) for e in self.banks]
+        return [e._replace(params=dict(e.params)) for e in self.banks]
 
     def bank_coords(self) -> dict[str, np.ndarray]:
         """Coordinates of the ``bank`` axis (:func:`pipeline.sweep.banks.bank_coords`)."""
-        return bank_coords(self.banks, self.spec.depth, self.spec.energy_budget)
+        return bank_coords(self.banks, self.spec.depth, self.spec.energy_budget, self.spec_modes())
+
+    def spec_modes(self) -> dict[str, Any]:
+        """The sweep's ``path_rule``, ``sampling`` and ``oversampling``."""
+        return {name: getattr(self.spec, name) for name in MODE_DEFAULTS}
 
     def signal_chunks(self) -> list[tuple[int, int]]:
         """``[start, stop)`` of each chunk of ``chunk`` rows along the signal axis."""

@@ -125,6 +125,9 @@ Number = Annotated[int | float, BeforeValidator(_no_bool)]
 BankScalar = Annotated[int | float | str | None, BeforeValidator(_bank_scalar)]
 BankValues = Annotated[list[BankScalar], Field(min_length=1)]
 GridSize = Annotated[StrictInteger, Field(ge=MIN_GRID_SIZE)]
+#: The cascade's path rules and samplings (:func:`pipeline.cascade.propagate`).
+PathRule = Literal["all", "frequency_decreasing"]
+Sampling = Literal["exact", "critical"]
 
 
 class SignalGroup(BaseModel):
@@ -188,6 +191,8 @@ class BankGrid(BaseModel):
         Family parameters; a list gives several values, and the entry expands to the Cartesian
         product of all lists (parameter names sorted, the last varying fastest). ``null`` (or an
         omitted parameter) takes the family's default.
+    path_rule, sampling, oversampling
+        This entry's cascade modes, when they differ from the sweep's (docs/theory.md §15, §16).
     depth, energy_budget
         This entry's depth and pruning budget, when they differ from the sweep's: exact
         (``energy_budget: 0``) where that is cheap at the depth that matters, e.g. Gabor banks
@@ -214,6 +219,18 @@ class BankGrid(BaseModel):
         allow_inf_nan=False,
         description="this entry's pruning budget (default: the sweep's); 0 is exact",
     )
+    path_rule: PathRule | None = Field(
+        None, description="this entry's path rule (default: the sweep's)"
+    )
+    sampling: Sampling | None = Field(
+        None, description="this entry's sampling (default: the sweep's)"
+    )
+    oversampling: Annotated[float | None, BeforeValidator(_no_bool)] = Field(
+        None,
+        ge=1.0,
+        allow_inf_nan=False,
+        description="this entry's oversampling (default: the sweep's)",
+    )
 
 
 class SweepConfig(BaseModel):
@@ -236,6 +253,12 @@ class SweepConfig(BaseModel):
         Energy that pruning may drop, a fraction of :math:`\|f\|^2` in ``[0, 1)``; 0 is exact.
     dtype
         Working precision of the cascade.
+    path_rule, sampling, oversampling
+        The cascade's path rule (``all``: the frame; ``frequency_decreasing``: a child filter
+        only if coarser than its parent's), sampling (``exact``; ``critical``: 1-D, each
+        path's modulus on a grid of ``oversampling`` x its filter's support) and oversampling
+        factor (>= 1): :func:`pipeline.cascade.propagate`, docs/theory.md §15, §16. A bank
+        entry may override each.
     chunk
         Signals per work unit, and the store's chunk along ``signal``.
     store
@@ -266,6 +289,11 @@ class SweepConfig(BaseModel):
         0.0, ge=0.0, lt=1.0, allow_inf_nan=False, description="pruning budget, fraction of ||f||^2"
     )
     dtype: Literal["float64", "float32"] = "float64"
+    path_rule: PathRule = Field("all", description="all (the frame) or frequency_decreasing")
+    sampling: Sampling = Field("exact", description="exact, or critical (1-D: coarse grids)")
+    oversampling: Annotated[float, BeforeValidator(_no_bool)] = Field(
+        2.0, ge=1.0, allow_inf_nan=False, description="coarse grid size / filter support (critical)"
+    )
     chunk: StrictInteger = Field(64, ge=1, description="signals per work unit and store chunk")
     store: str = Field(
         min_length=1,
@@ -330,6 +358,13 @@ class SweepConfig(BaseModel):
                     f"banks[{index}].depth",
                     grid.depth,
                     f"must be <= the sweep's depth ({self.depth})",
+                )
+            sampling = self.sampling if grid.sampling is None else grid.sampling
+            if sampling == "critical" and self.ndim != 1:
+                raise ConfigError.for_field(
+                    f"banks[{index}].sampling" if grid.sampling is not None else "sampling",
+                    sampling,
+                    "must be exact on a 2-D grid (critical sampling is 1-D only)",
                 )
             depth = self.depth if grid.depth is None else grid.depth
             budget = self.energy_budget if grid.energy_budget is None else grid.energy_budget

@@ -22,7 +22,7 @@ from pipeline.spectra import radial_power
 from pipeline.store import write_unit
 
 from .attrs import RADIAL_POWER_ATTRS
-from .banks import bank_budget, bank_depth
+from .banks import bank_budget, bank_depth, bank_modes
 from .spec import SweepConfig
 from .units import WorkUnit
 
@@ -61,6 +61,7 @@ def unit_result(config: SweepConfig, unit: WorkUnit) -> xr.Dataset:
         depth,
         energy_budget=bank_budget(entry, config.energy_budget),
         dtype=np.dtype(config.dtype),
+        **bank_modes(entry, config.plan.spec_modes()),
     )
     if depth < config.depth:  # a bank's own depth: the deeper layers are not computed (NaN)
         result = result.reindex(layer=np.arange(config.depth + 1), fill_value=np.nan)

@@ -1,0 +1,173 @@
+r"""Critical sampling (``sampling="critical"``): each path's modulus on a grid sized to its filter.
+
+For a filter :math:`\hat g` whose DFT lives on the circular window of bins
+:math:`a, a+1, \dots, a+w-1` (mod N), the product :math:`Z = \hat u\,\hat g` lives there too,
+and on a coarse grid of :math:`M \ge w` points, :math:`t_m = mN/M`,
+
+.. math::
+    y[m] = \frac1N \sum_{j=0}^{M-1} Z[a+j]\, e^{2\pi i jm/M}
+         = (u * g)(t_m)\, e^{-2\pi i a t_m/N}, \qquad |y[m]| = |u * g|(t_m)
+
+(demodulation: a frequency shift leaves the modulus unchanged; :math:`(u*g)(t)` is the
+trigonometric interpolant, so :math:`N/M` need not be an integer). Since :math:`|y|^2` has
+frequencies in :math:`(-w, w)`, its mean over M > w - 1 points is exact:
+:math:`\frac NM \sum_m |y[m]|^2 = \|u * g\|^2`. The child is represented by the real signal
+:math:`\tilde r` on the N-grid whose half spectrum is :math:`\frac NM R_M[k]` for
+:math:`0 \le k < M/2` (:math:`R_M` = the M-point DFT of :math:`|y|`), :math:`\frac NM R_M[M/2]/\sqrt2`
+at :math:`k = M/2` (M even; split evenly between :math:`\pm M/2`) and 0 above; then
+:math:`\|\tilde r\|^2 = \frac NM\sum_m |y[m]|^2 = \|u*g\|^2` exactly, so energy is conserved
+and the identity :math:`\|f\|^2 = \sum_{n<N}F_n + W_N + s_N` still holds to rounding.
+What is approximate is the spectrum: :math:`\tilde r` is the band-limited interpolant of the
+samples of the true modulus, which is not band-limited, so how its energy splits among the next
+layer's filters and the low-pass differs from the true one (aliasing). The error is measured
+(docs/theory.md §16), and each path contributes the estimate :data:`TAIL_FRACTION` below to
+``sampling_error``.
+
+The coarse size is :math:`M = \text{next\_fast\_len}(\lceil \text{oversampling}\cdot w\rceil)`
+(a 2-3-5-smooth size, ``scipy.fft.next_fast_len``), or N (the exact computation, window at 0)
+when that is not smaller than N. Children are sorted by M and taken in runs of sizes within a
+factor ``GROUP_RATIO``, computed on the run's largest M, so each block is one batched call.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.fft
+from numpy.typing import NDArray
+
+from .kernels import Block
+from .plan import LayerPlan
+
+#: A bin belongs to a filter's window where its power exceeds this fraction of the filter's
+#: peak power; what lies outside (Gaussian tails) is dropped: at most this fraction of the
+#: parent's energy per filter (below 1e-20 relative for every bank, far below rounding).
+WINDOW_TOLERANCE = 1e-24
+#: ``sampling_error`` estimate: the energy of each path's coarse spectrum in the bins above
+#: this fraction of its coarse band (:math:`k > M/8`).
+TAIL_FRACTION = 0.25
+#: The stated error of critical mode (docs/theory.md §16): |W_n - W_n^exact| and
+#: |F_n - F_n^exact| at most this times ``sampling_error_n`` (plus the pruning slack of both
+#: runs). A measured factor, not a proven one: see the table in docs/theory.md §16.
+CRITICAL_ERROR_FACTOR = 1.0
+#: Children whose coarse sizes lie within this ratio share a block (on the largest size): a
+#: block of one size only would stay as small as the root's (one filter per octave).
+GROUP_RATIO = 2
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Per computed filter of a plan: first bin ``start`` of its window and coarse size ``size``
+    (``size`` = N and ``start`` = 0 where a coarse grid would not be smaller)."""
+
+    start: NDArray[np.int64]
+    size: NDArray[np.int64]
+
+
+def filter_windows(plan: LayerPlan, oversampling: float) -> Windows:
+    r"""The smallest circular window holding each filter's bins above :data:`WINDOW_TOLERANCE`
+    (width w), and its coarse size :math:`M = \min(N, \text{next\_fast\_len}(\lceil
+    \text{oversampling}\cdot w\rceil))`."""
+    n = plan.grid.shape[-1]
+    power = np.abs(plan.filters.astype(np.complex128)) ** 2
+    start = np.zeros(power.shape[0], dtype=np.int64)
+    size = np.full(power.shape[0], n, dtype=np.int64)
+    for k, row in enumerate(power):
+        bins = np.flatnonzero(row > WINDOW_TOLERANCE * row.max(initial=0.0))
+        if bins.size == 0:
+            continue
+        gaps = np.diff(np.append(bins, bins[0] + n))  # from each support bin to the next one
+        widest = int(np.argmax(gaps))
+        width = n - int(gaps[widest]) + 1
+        coarse = scipy.fft.next_fast_len(math.ceil(oversampling * width))
+        if coarse < n:
+            start[k] = bins[(widest + 1) % bins.size]
+            size[k] = coarse
+    return Windows(start, size)
+
+
+def group_by_size(block: Block, windows: Windows) -> None:
+    """Order the block's chosen children by coarse size (stable), so that equal sizes are
+    contiguous and each block of children has one size."""
+    order = np.argsort(windows.size[block.child_filter], kind="stable")
+    block.child_row = block.child_row[order]
+    block.child_filter = block.child_filter[order]
+    block.child_budget = block.child_budget[order]
+
+
+def parent_bins(block: Block, row: NDArray[np.int64], bins: NDArray[np.int64], n: int) -> NDArray:
+    r"""The parents' full N-point DFT at ``bins`` ``(R, M)``: from a full spectrum, or from a
+    (possibly band-limited) half spectrum :math:`H` of width b by Hermitian symmetry,
+    :math:`\hat u[k] = H[k]` (k < b), :math:`\overline{H[N-k]}` (N - k < b), else 0.
+
+    The half spectra are first laid out once per block as ``[H[0..b-1], conj(H[b-1..1]), 0]``
+    (bins 0..b-1, then -(b-1)..-1, then a zero), so that one gather serves every bin."""
+    spectra = block.spectra
+    if not block.half:
+        return spectra[row[:, None], bins]
+    width = spectra.shape[-1]
+    lower = min(width, n - width + 1)  # negative bins -(lower-1)..-1 not already in H
+    if block.bins_layout is None:  # once per parent block, for all its blocks of children
+        layout = np.zeros((spectra.shape[0], width + lower), dtype=spectra.dtype)
+        layout[:, :width] = spectra
+        layout[:, width : width + lower - 1] = np.conj(spectra[:, lower - 1 : 0 : -1])
+        block.bins_layout = layout
+    layout = block.bins_layout
+    position = np.where(bins < width, bins, bins - (n - width - lower + 1))
+    position[(bins >= width) & (bins <= n - lower)] = width + lower - 1  # outside: the zero
+    return layout[row[:, None], position]
+
+
+def block_stop(sizes: NDArray[np.int64], block_samples: int) -> int:
+    """How many of the next children (coarse ``sizes``, ascending) form one block: a run whose
+    sizes stay within ``GROUP_RATIO`` of the first, with rows x the largest size <=
+    ``block_samples`` (at least one). Every child of the block is computed on the largest size
+    (more oversampled than asked: no less accurate)."""
+    first = int(sizes[0])
+    candidates = sizes[: max(1, block_samples // first)]
+    rows = np.arange(1, candidates.size + 1)
+    fits = (candidates <= GROUP_RATIO * first) & (rows * candidates <= block_samples)
+    return max(1, int(np.argmin(fits)) if not np.all(fits) else int(candidates.size))
+
+
+def critical_children(
+    block: Block, plan: LayerPlan, windows: Windows, block_samples: int, workers: int
+) -> tuple[Block, NDArray[np.float64]]:
+    r"""Next block of children, on one coarse size M (:func:`block_stop`): their band-limited
+    half spectra :math:`\frac NM R_M` (module docstring) and, per child, the energy of its
+    spectrum above :data:`TAIL_FRACTION` of the band (0 where M = N), multiplicity included."""
+    n = plan.grid.shape[-1]
+    first = block.cursor
+    stop = block_stop(windows.size[block.child_filter[first:]], block_samples)
+    coarse = int(windows.size[block.child_filter[first + stop - 1]])
+    stop += first
+    block.cursor = stop
+    row = block.child_row[first:stop]
+    col = block.child_filter[first:stop]
+    bins = (windows.start[col][:, None] + np.arange(coarse)) % n
+    product = parent_bins(block, row, bins, n)
+    product *= plan.filters[col[:, None], bins]
+    demodulated = scipy.fft.ifft(product, axis=-1, workers=workers, overwrite_x=True)
+    modulus = np.abs(demodulated)
+    modulus *= coarse / n
+    spectra = scipy.fft.rfft(modulus, axis=-1, workers=workers)
+    spectra *= n / coarse
+    weight = block.weight[row] * plan.multiplicity[col]
+    tail = np.zeros(row.size)
+    if coarse < n:
+        if coarse % 2 == 0:
+            spectra[:, -1] *= math.sqrt(0.5)
+        top = spectra[:, int(TAIL_FRACTION * coarse / 2) + 1 :]
+        tail = (2.0 / n) * np.sum(np.abs(top.astype(np.complex128)) ** 2, axis=1) * weight
+    child = Block(
+        block.layer + 1,
+        spectra,
+        block.owner[row],
+        weight,
+        block.child_budget[first:stop],
+        half=True,
+        scale=plan.scales[col],
+    )
+    return child, tail
