@@ -139,3 +139,26 @@ def test_plan_with_an_images_store(images_store: str) -> None:
               "--shape", "64x64"]
     )  # fmt: skip
     assert wrong.exit_code == 2 and "grid shape [32, 32]" in wrong.output
+
+
+@pytest.mark.slow
+def test_fit_summary_of_an_images_store_names_theorem_a_and_a_local_rate(images_store: str) -> None:
+    """What `energy-sweep fit` prints per bank (the flow's summary rows) on a 2-D store: only
+    (A) with alpha(2) is claimed, and the deepest local rate with its range over signals."""
+    from flows.aggregate import summarise
+    from flows.cli.running import fits_table
+    from pipeline.analysis import aggregate_results
+    from pipeline.store import write_fits
+
+    write_fits(images_store, aggregate_results(open_results(images_store), replicates=20))
+    rows = summarise.fn(images_store)
+    fitted = open_results(images_store)
+    local = fitted.pooled_local_rate.sel(pool="all").load()
+    for index, row in enumerate(rows):
+        assert row["theorem"] == "(A) with alpha(2) = 0.6294; (B) is d = 1 only"
+        n, mean, lowest, highest = row["local_rate"]
+        assert n == 2  # depth 3: log(W_2/W_3) is the deepest local rate
+        assert mean == float(local.isel(bank=index).sel(layer=2))
+        assert lowest <= mean <= highest
+    console_text = str(fits_table(Path(images_store), rows).columns[6].header)
+    assert console_text == "local rate"
