@@ -52,6 +52,9 @@ def summarise(store: str) -> list[dict[str, Any]]:
         .sel(pool="all")
         .load()
     )
+    local = results[["pooled_local_rate", "pooled_local_rate_min", "pooled_local_rate_max"]]
+    local = local.sel(pool="all").load()
+    d = len(results.attrs.get("grid_shape", (1,)))
     flags = (
         results[["violates_bound_general", "violates_bound_exponential", "unexplained_violation"]]
         .sum("signal")
@@ -83,10 +86,27 @@ def summarise(store: str) -> list[dict[str, Any]]:
                 "violations_exponential": int(flags.violates_bound_exponential[index]),
                 "unexplained": int(flags.unexplained_violation[index]),
                 "hypotheses_failed": failed,
-                "theorem": theorem_statement(failed, float(bank.decay_base)),
+                "theorem": theorem_statement(failed, float(bank.decay_base), d),
+                "local_rate": _deepest_local_rate(local.isel(bank=index)),
             }
         )
     return rows
+
+
+def _deepest_local_rate(local: Any) -> tuple[int, float, float, float] | None:
+    """(n, mean, smallest, largest over the signals) of the deepest resolved local rate
+    log(W_n/W_(n+1)) of one bank, or None where no layer has one."""
+    rates = local.pooled_local_rate.values
+    resolved = np.flatnonzero(np.isfinite(rates))
+    if resolved.size == 0:
+        return None
+    n = int(resolved[-1])
+    return (
+        int(local.layer.values[n]),
+        float(rates[n]),
+        float(local.pooled_local_rate_min.values[n]),
+        float(local.pooled_local_rate_max.values[n]),
+    )
 
 
 @flow(name="energy-sweep-fit")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from pipeline.errors import ConfigError
@@ -83,3 +84,28 @@ def test_deep_layers_are_extrapolated_from_the_last_growth_and_err_high(tmp_path
         assert probe.paths[-1] <= probe.paths[probe.probed_depth] * probe.filters ** (
             12 - probe.probed_depth
         )
+
+
+def test_banks_with_their_own_depth_and_budget_are_probed_with_them(tmp_path: Path) -> None:
+    """A bank's own depth and budget (banks[i].depth, .energy_budget) are what it runs with:
+    its probe stops at its depth, keeps every path when exact, and its units cost that."""
+    config = small_sweep(tmp_path / "s.zarr", depth=4)
+    spec = config.model_dump(mode="json")
+    spec["banks"] = [
+        {"family": "meyer"},
+        {"family": "meyer", "params": {"dilation": 1.5}, "depth": 2},
+        {"family": "gabor", "energy_budget": 0.0},
+        {"family": "gabor", "params": {"spacing": 0.0625}},
+    ]
+    estimate = estimate_cost(SweepConfig.from_mapping(spec), threads=1)
+    probes = {(p.family, p.bank): p for p in estimate.probes}
+    assert sorted(probes) == [("gabor", 2), ("gabor", 3), ("meyer", 0), ("meyer", 1)]
+    assert probes["meyer", 1].probed_depth == 2 and len(probes["meyer", 1].paths) == 3
+    assert probes["meyer", 0].probed_depth >= 3 and len(probes["meyer", 0].paths) == 5
+    exact = probes["gabor", 2]  # exact: no pruning, every path of K^n kept
+    assert exact.paths[: exact.probed_depth + 1] == tuple(
+        float(exact.filters**n) for n in range(exact.probed_depth + 1)
+    )
+    chunks = len(config.signal_chunks())
+    per_bank = np.reshape(estimate.unit_seconds, (4, chunks))
+    assert per_bank[2].sum() > per_bank[3].sum()  # exact, fewer filters, still dearer

@@ -153,4 +153,25 @@ def test_a_sweep_over_images_is_stored_fitted_and_reported(tmp_path) -> None:
     page = build_report(store, tmp_path / "report")
     text = page.read_text()
     assert "Images: the 2-D families compared" in text and "curvelet alpha=0" in text
+    # which theorem applies in d = 2, said in the section
+    assert "α(d) = log<sub>2</sub>(√d/(√d − ½)) = 0.6294" in text
+    assert "Bound (B), the exponential decay, is stated for d = 1 only" in text
+    # the table: local rates over every signal as the fits group holds them, bound (A) checked
+    from pipeline.report.images_section import family_table, layers_needed_median
+    from pipeline.report.summaries import bank_info, open_report_data
+
+    data = open_report_data(store)
+    table = family_table(data, bank_info(data))
+    rates = data.pooled_local_rate.sel(pool="all").compute()
+    for index in range(3):
+        mean = float(rates.isel(bank=index, layer=1))
+        assert table["log(W1/W2)"][index].startswith(f"{mean:.3g} [")
+    assert (table["bound (A) exceeded"] == "0/4").all()
+    assert "exp rate (all)" not in table  # depth 3: no per-curve fits, said in the text
+    assert "no per-curve model fits" in text
+    # a signal that does not reach 1 - eps counts as not reached, not as left out
+    needed = data.layers_needed.copy(data=np.full(data.layers_needed.shape, np.nan))
+    needed[0] = 1.0
+    median = layers_needed_median(data.assign(layers_needed=needed))
+    assert np.isinf(median).all()
     assert (tmp_path / "report" / FIGURE_FILE).stat().st_size > 1000

@@ -15,24 +15,34 @@ from ._app import app, console, errors, fail
 
 @app.command()
 def banks(
-    length: Annotated[int, typer.Option(help="Grid length N.")] = 1024,
+    length: Annotated[int | None, typer.Option(help="Grid length N (1-D).")] = None,
+    shape: Annotated[
+        str | None,
+        typer.Option(help="Grid shape N1xN2: the 2-D families on it instead (e.g. 64x64)."),
+    ] = None,
 ) -> None:
-    """Each family's default bank on a grid of N: filters, Littlewood-Paley bounds, delta."""
-    from pipeline.errors import EnergySweepError
+    """Each family's default bank on a grid (N = 1024, or --length N, or --shape N1xN2 for the
+    2-D families): filters, Littlewood-Paley bounds, analyticity, delta."""
+    from pipeline.errors import EnergySweepError, InvalidParameterError
     from pipeline.filters import families, make_bank
+    from pipeline.planning import check_shape
 
-    table = Table(title=f"filter banks on N = {length}")
+    try:
+        if length is not None and shape is not None:
+            raise InvalidParameterError("--length/--shape", "both", "give at most one of them")
+        grid = check_shape(shape if shape is not None else [1024 if length is None else length])
+        built = [make_bank(family, grid) for family in families(ndim=len(grid))]
+    except EnergySweepError as error:
+        fail(error)
+    size = f"N = {grid[0]}" if len(grid) == 1 else " x ".join(str(n) for n in grid)
+    table = Table(title=f"filter banks on {size}")
     table.add_column("family", no_wrap=True)
     for column in ("K", "parameters", "max |LP-1|", "analytic", "delta"):
         table.add_column(column)
-    for family in families(ndim=1):  # the 2-D families are drawn in docs/figures/tiling-*.png
-        try:
-            bank = make_bank(family, length)
-        except EnergySweepError as error:
-            fail(error)
+    for bank in built:
         report = bank.check()
         table.add_row(
-            family,
+            bank.family,
             str(bank.n_filters),
             ", ".join(
                 f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"

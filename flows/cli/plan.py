@@ -41,6 +41,13 @@ def plan(
         int | None,
         typer.Option(help="Grid length N of the bank (default 1024; the store's with --data)."),
     ] = None,
+    shape: Annotated[
+        str | None,
+        typer.Option(
+            help="Grid shape N1xN2 of a 2-D family's bank (default 256x256; the store's with "
+            "--data)."
+        ),
+    ] = None,
     l: Annotated[  # noqa: E741
         float, typer.Option("--l", help="Window order l >= 1 of the bounds (docs/theory.md §3).")
     ] = 1.0,
@@ -63,6 +70,7 @@ def plan(
                 params,
                 epsilon or [],
                 length=length,
+                shape=shape,
                 bandwidth=bandwidth,
                 data=data,
                 l=l,
@@ -98,9 +106,12 @@ def plan_table(result: xr.Dataset, rows: list[dict[str, Any]]) -> Table:
     depth = attrs.get("depth")
     derived = f"{attrs['decay_base']:.4g}" if math.isfinite(attrs["decay_base"]) else "n/a"
     columns = ["eps", "1-eps", "L max" if per_signal else "L", "worst\nexp", "worst\ngen"]
+    d = int(attrs.get("d", 1))
     legend = [
-        f"worst exp: Theorem B with derived a = {derived}",
-        "worst gen: Theorem A, alpha = 1",
+        f"worst exp: Theorem B with derived a = {derived}"
+        if d == 1
+        else f"worst exp: n/a (Theorem B is stated for d = 1; here d = {d})",
+        f"worst gen: Theorem A, alpha = {attrs.get('alpha', 1.0):.4g}",
     ]
     recalled = "worst_case_recalled" in result
     if recalled:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import xarray as xr
 
+from ..theory import alpha
+
 #: Bank coordinates of each bank's own depth and budget, and their names in labels.
 OWN_SETTINGS = {"depth_per_bank": "depth", "energy_budget_per_bank": "budget"}
 
@@ -65,15 +67,19 @@ FINITE_GRID_NOTE = (
 )
 
 
-def theorem_statement(failed: list[str], decay_base: float) -> str:
+def theorem_statement(failed: list[str], decay_base: float, d: int = 1) -> str:
     r"""Which of the paper's bounds a bank is guaranteed, in a few words.
 
     A bank that meets every hypothesis of docs/theory.md §3 gets (A) and (B) with its derived
     :math:`a = (\rho+1)/(\rho-1)` (on a finite grid :math:`\rho \le 1/(2\delta)`, so :math:`a > 1`
-    for every such bank: :data:`FINITE_GRID_NOTE`); a bank that fails one gets neither.
+    for every such bank: :data:`FINITE_GRID_NOTE`); a bank that fails one gets neither. On a
+    grid of ``d`` > 1 dimensions only (A) applies, with :math:`\alpha(d)` (docs/theory.md §4):
+    (B) is stated for d = 1 (§6, §14).
     """
     if failed:
         return f"fails {', '.join(failed)}: no bound guaranteed"
+    if d > 1:
+        return f"(A) with alpha({d}) = {alpha(d):.4f}; (B) is d = 1 only"
     if decay_base == decay_base and decay_base > 1:
         return f"(A) and (B), a = {decay_base:.3g}"
     return "(A); (B) not derived (rho undefined)"

@@ -38,6 +38,11 @@ def grid_shape(dataset: xr.Dataset) -> tuple[int, ...]:
         ) from error
 
 
+def _scalar(value: Any) -> Any:
+    """A Python value of a coordinate's element (text coordinates hold Python strings)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _missing(value: object) -> bool:
     return (isinstance(value, str) and value == "") or (
         isinstance(value, float) and math.isnan(value)
@@ -54,9 +59,19 @@ def _default_types(family: str, shape: tuple[int, ...]) -> dict[str, type]:
     return {name: type(value) for name, value in resolved.items()}
 
 
+#: How ``str()`` writes a boolean into a store's text coordinate (``sweep.banks.bank_coords``).
+BOOLEAN_TEXT = {"True": True, "False": False}
+
+
 def _typed(value: Any, kind: type) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
+    """A stored parameter value back as the type of the family's resolved parameter.
+
+    ``bank_coords`` stores reals as float64 and anything else as ``str(value)``, so an integer
+    comes back as a float and a boolean as ``"True"``/``"False"``: both are restored here
+    (a boolean from any other text is left as text, for ``make_bank`` to refuse by name).
+    """
+    if kind is bool and isinstance(value, str) and value in BOOLEAN_TEXT:
+        return BOOLEAN_TEXT[value]
     if kind is int and isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -80,8 +95,9 @@ def stored_bank_table(dataset: xr.Dataset) -> list[tuple[str, dict[str, Any]]]:
         kinds = _default_types(family, shape)
         params = {}
         for name in family_parameters(family):
-            if name in columns and not _missing(columns[name][index].item()):
-                params[name] = _typed(columns[name][index], kinds.get(name, float))
+            value = _scalar(columns[name][index]) if name in columns else ""
+            if not _missing(value):
+                params[name] = _typed(value, kinds.get(name, float))
         table.append((family, params))
     return table
 
@@ -111,7 +127,7 @@ def stored_banks(dataset: xr.Dataset) -> list[FilterBank]:
             name
             for name, value in bank.params.items()
             if PARAMETER_PREFIX + name in dataset.coords
-            and not _same(dataset[PARAMETER_PREFIX + name].values[index].item(), value)
+            and not _same(_scalar(dataset[PARAMETER_PREFIX + name].values[index]), value)
         ]
         if wrong:
             raise StoreError(

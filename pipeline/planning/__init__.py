@@ -9,13 +9,15 @@ r"""``energy-sweep plan``: how many layers keep :math:`(1-\varepsilon)` of the e
   ``plan_header``).
 """
 
-from ._inputs import parse_epsilons
-from .plan import DEFAULT_LENGTH, plan_layers
+from ._inputs import check_shape, parse_epsilons
+from .plan import DEFAULT_LENGTH, DEFAULT_SHAPE_2D, plan_layers
 from .summary import summarise
 from .text import format_count, parse_params, plan_header
 
 __all__ = [
     "DEFAULT_LENGTH",
+    "DEFAULT_SHAPE_2D",
+    "check_shape",
     "format_count",
     "parse_epsilons",
     "parse_params",

@@ -29,7 +29,6 @@ from ..filters import FilterBank, make_bank
 from ..store import open_results
 from ..sweep import SweepConfig
 from ..theory import bank_facts, empirical_layers_needed, signal_bandwidth
-from ._inputs import check_length
 from .worst_case import worst_case_dataset
 
 ProgressCallback = Callable[[int, int], None]
@@ -84,18 +83,21 @@ def plan_from_store(
     params: Mapping[str, object],
     eps: NDArray[np.float64],
     data: str | os.PathLike[str],
-    length: int | None,
+    grid: tuple[int, ...] | None,
     order: float,
     progress: ProgressCallback | None,
 ) -> xr.Dataset:
-    """:func:`pipeline.planning.plan_layers` with ``data`` (see the module docstring)."""
+    """:func:`pipeline.planning.plan_layers` with ``data`` (see the module docstring); ``grid``
+    the shape asked for (checked), None for the store's."""
     store = os.fspath(data)
     stored = open_results(store, completion=True)  # StoreError if missing / not a store
     shape = grid_shape(stored)
-    if length is not None and check_length(length) != shape[0]:
-        raise InvalidParameterError(
-            "length", length, f"must equal the store's length {shape[0]} (or be omitted)"
-        )
+    if grid is not None and tuple(grid) != shape:
+        if len(grid) == len(shape) == 1:
+            name, value, held = "length", grid[0], f"length {shape[0]}"
+        else:
+            name, value, held = "shape", list(grid), f"grid shape {list(shape)}"
+        raise InvalidParameterError(name, value, f"must equal the store's {held} (or be omitted)")
     bank = make_bank(family, shape, **dict(params))
     facts = bank_facts(bank)
     match = matching_bank(stored_bank_table(stored), bank)

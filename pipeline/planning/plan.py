@@ -8,12 +8,16 @@ bank?* Two answers, side by side:
 
   .. math::
       x = \frac{L/\delta}{1 - (1-\varepsilon)^{1/(2l)}}, \qquad
-      N_{\exp} = \lceil \log_a x \rceil \ \text{(Theorem B)}, \qquad
-      N_{\text{gen}} = \lceil x^{1/\alpha} - 1 \rceil \ \text{(Theorem A, d = 1: } \alpha = 1),
+      N_{\exp} = \lceil \log_a x \rceil \ \text{(Theorem B, d = 1)}, \qquad
+      N_{\text{gen}} = \lceil x^{1/\alpha(d)} - 1 \rceil \ \text{(Theorem A)},
 
   with :math:`\delta` the bank's high-pass radius and the decay base **derived** from the bank,
   :math:`a = (\rho + 1)/(\rho - 1)` (docs/theory.md §6, [D]); the paper's recalled constants
   (5/3 wavelets, 3/2 Weyl-Heisenberg, [R]) are reported apart, as labelled extra information.
+  On a grid of d dimensions (the 2-D families of docs/theory.md §14) the rule of ``energy-sweep
+  fit`` applies: :math:`\alpha(d) = \log_2(\sqrt d/(\sqrt d - 1/2))` in Theorem A (0.6294 for
+  d = 2), the window order raised to the smallest admissible :math:`(d+1)/2`, and no Theorem B
+  count (stated for d = 1 only, §6), neither derived nor recalled;
   The bank's facts and hypotheses are :class:`pipeline.theory.BankFacts`, with its one rule:
   where the bank fails a hypothesis its values are still reported and the counts are NaN;
 - the **empirical** count of a sweep's signals, read from its store
@@ -32,17 +36,19 @@ import numpy as np
 import xarray as xr
 
 from ..errors import InvalidParameterError
-from ..filters import make_bank
+from ..filters import family_info, make_bank
 from ..theory import bank_facts
 from ..theory._checks import window_order
-from ._inputs import check_bandwidth, check_length, parse_epsilons
+from ._inputs import check_bandwidth, check_length, check_shape, parse_epsilons
 from .worst_case import worst_case_dataset
 
 #: ``progress(done, total)`` after each signal chunk of a store.
 ProgressCallback = Callable[[int, int], None]
 
-#: Grid length of the bank when neither ``length`` nor a store is given.
+#: Grid length of a 1-D bank when neither ``length``, ``shape`` nor a store is given.
 DEFAULT_LENGTH = 1024
+#: Grid shape of a 2-D bank when neither ``shape`` nor a store is given.
+DEFAULT_SHAPE_2D = (256, 256)
 
 
 def plan_layers(
@@ -55,20 +61,26 @@ def plan_layers(
     data: str | os.PathLike[str] | None = None,
     l: float = 1,  # noqa: E741
     progress: ProgressCallback | None = None,
+    shape: object = None,
 ) -> xr.Dataset:
     r"""Layers needed for :math:`(1-\varepsilon)` of the energy: worst case; empirical with data.
 
     Parameters
     ----------
     family, params
-        the bank: ``make_bank(family, length, **params)``.
+        the bank: ``make_bank(family, shape, **params)``.
     epsilon
         :math:`\varepsilon \in (0, 1)`, one or more (duplicates dropped).
     length
-        grid length of the bank; default :data:`DEFAULT_LENGTH`, or the store's with ``data``
+        grid length of a 1-D bank; default :data:`DEFAULT_LENGTH`, or the store's with ``data``
         (a different value is an error).
+    shape
+        grid shape of the bank instead of ``length``, ``(N,)`` or ``(N1, N2)`` (or text
+        ``"N1xN2"``); default: ``(length,)`` for a 1-D family, :data:`DEFAULT_SHAPE_2D` for a
+        2-D one, or the store's with ``data`` (a different value is an error).
     bandwidth
-        L in (0, 0.5] cycles/sample, the inputs' band limit (supp :math:`\hat f \subseteq B_L`).
+        L in :math:`(0, \sqrt d/2]` cycles/sample, the inputs' band limit
+        (supp :math:`\hat f \subseteq B_L`).
     data
         a sweep's store: L per signal is its essential bandwidth, from the store's
         ``radial_power`` (:func:`pipeline.theory.signal_bandwidth`, tolerance 1e-12). If the
@@ -77,7 +89,8 @@ def plan_layers(
         signals are regenerated from the store's config and propagated with its depth, pruning
         budget and dtype. Exactly one of ``bandwidth`` and ``data``.
     l
-        window order of the bounds, >= 1 (docs/theory.md §3; l = 1 is the sharpest in d = 1).
+        window order of the bounds, >= 1 (docs/theory.md §3; l = 1 is the sharpest in d = 1);
+        on a d-dimensional grid at least :math:`(d+1)/2`, to which a smaller one is raised.
     progress
         called as ``progress(done, total)`` after each signal chunk (``data`` only).
 
@@ -130,12 +143,18 @@ def plan_layers(
             "both" if bandwidth is not None else "neither",
             "give exactly one of them",
         )
+    if length is not None and shape is not None:
+        raise InvalidParameterError("--length/--shape", "both", "give at most one of them")
+    grid = None if shape is None else check_shape(shape)
+    if length is not None:
+        grid = (check_length(length),)
     if data is None:
-        width = check_bandwidth(bandwidth)
-        grid = DEFAULT_LENGTH if length is None else check_length(length)
+        if grid is None:
+            grid = (DEFAULT_LENGTH,) if family_info(family).ndim == 1 else DEFAULT_SHAPE_2D
+        width = check_bandwidth(bandwidth, len(grid))
         facts = bank_facts(make_bank(family, grid, **dict(params)))
         return worst_case_dataset(eps, np.float64(width), facts, order, dims=())
     # the store path needs dask, zarr and the sweep spec: imported only when a store is given
     from .from_store import plan_from_store
 
-    return plan_from_store(family, params, eps, data, length, order, progress)
+    return plan_from_store(family, params, eps, data, grid, order, progress)

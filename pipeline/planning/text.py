@@ -54,6 +54,12 @@ def format_count(value: float | None, depth: int | None = None) -> str:
     return str(int(value))
 
 
+def _grid(attrs: dict) -> str:
+    """``N = 1024`` of a 1-D plan, ``64 x 64`` of a 2-D one."""
+    shape = attrs.get("grid_shape", [attrs["length"]])
+    return f"N = {shape[0]}" if len(shape) == 1 else " x ".join(str(n) for n in shape)
+
+
 def _yes(flag: bool) -> str:
     return "yes" if flag else "NO"
 
@@ -69,19 +75,26 @@ def plan_header(plan: xr.Dataset) -> list[str]:
         derived = f"derived a: n/a ({attrs['decay_base_note']})"
     deviation = max(abs(attrs["frame_lower"] - 1), abs(attrs["frame_upper"] - 1))
     lines = [
-        f"bank {attrs['family']} ({params or 'defaults'}) on N = {attrs['length']}: "
+        f"bank {attrs['family']} ({params or 'defaults'}) on {_grid(attrs)}: "
         f"delta = {attrs['delta']:.6g} cycles/sample, rho = {attrs['band_ratio']:.6g}, {derived}",
         f"hypotheses (docs/theory.md §3): Parseval {_yes(attrs['meets_parseval'])} (max |LP "
         f"sum - 1| = {deviation:.1e}), analytic {_yes(attrs['meets_analyticity'])} (max "
         f"defect {attrs['analyticity_defect']:.3g}), high-pass delta > 0 "
         f"{_yes(attrs['meets_high_pass'])}",
     ]
+    d = int(attrs.get("d", 1))
     if attrs["worst_case_applies"]:
         lines.append(
-            f"worst case (docs/theory.md §8, l = {attrs['l']:g}, d = 1): sufficient N for inputs "
+            f"worst case (docs/theory.md §8, l = {attrs['l']:g}, d = {d}): sufficient N for inputs "
             "band-limited to L; actual networks need far fewer layers"
         )
-    else:
+    if d > 1:
+        lines.append(
+            f"d = {d}: Theorem A with alpha(d) = log2(sqrt(d)/(sqrt(d) - 1/2)) = "
+            f"{attrs['alpha']:.4f} and l >= (d+1)/2; Theorem B is stated for d = 1 only "
+            "(docs/theory.md §6, §14): no exponential worst case"
+        )
+    if not attrs["worst_case_applies"]:
         lines.append(
             f"the bank fails: {', '.join(attrs['hypotheses_failed'])} -> the worst-case counts "
             "of docs/theory.md §8 do not apply (shown as n/a)"

@@ -2,6 +2,9 @@ r"""The worst-case part of a plan: the bank's facts and the §8 counts as a Data
 
 Counts are :func:`pipeline.theory.worst_case_layers` with the bank's derived decay base, NaN where
 the bank fails a hypothesis (:class:`pipeline.theory.BankFacts`, the same rule as the fits group).
+On a d-dimensional grid, as in the fits group (:func:`pipeline.analysis.bounds.compare_bounds`):
+Theorem A with :math:`\alpha(d)`, the window order at least :math:`(d+1)/2`, and no Theorem B
+count for d > 1 (docs/theory.md §4, §6, §14).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from ..filters import family_info
-from ..theory import BankFacts, worst_case_layers
+from ..theory import BankFacts, alpha, worst_case_layers
 
 
 def _counts(
@@ -22,6 +25,7 @@ def _counts(
     order: float,
     dims: tuple[str, ...],
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    d = len(facts.shape)
     counts = worst_case_layers(
         xr.DataArray(np.asarray(widths, dtype=np.float64), dims=dims),
         facts.delta,
@@ -29,6 +33,7 @@ def _counts(
         xr.DataArray(eps, dims=("epsilon",)),
         guaranteed=facts.worst_case_applies,
         l=order,
+        d=d,
     )
     order_dims = (*dims, "epsilon")
     return (
@@ -43,6 +48,7 @@ def facts_attributes(facts: BankFacts) -> dict[str, object]:
         "family": facts.family,
         "params": dict(facts.params),
         "length": facts.length,
+        "grid_shape": list(facts.shape),
         "delta": facts.delta,
         "band_ratio": facts.band_ratio,
         "decay_base": facts.decay_base,
@@ -66,8 +72,13 @@ def worst_case_dataset(
     *,
     dims: tuple[str, ...],
 ) -> xr.Dataset:
-    """The worst-case variables over ``dims + ("epsilon",)``, with the bank's facts as attrs."""
-    general, exponential = _counts(eps, widths, facts, facts.decay_base, order, dims)
+    """The worst-case variables over ``dims + ("epsilon",)``, with the bank's facts as attrs;
+    ``order`` is raised to :math:`(d+1)/2` on a d-dimensional grid, and Theorem B (d = 1 only)
+    gives NaN for d > 1."""
+    d = len(facts.shape)
+    order = max(float(order), (d + 1) / 2)
+    base = facts.decay_base if d == 1 else np.nan
+    general, exponential = _counts(eps, widths, facts, base, order, dims)
     count_dims = (*dims, "epsilon")
     description = "sufficient N (layers n = 0..N) with sum_n F_n >= (1 - epsilon) ||f||^2"
     plan = xr.Dataset(
@@ -79,10 +90,11 @@ def worst_case_dataset(
                 count_dims,
                 exponential,
                 attrs={
-                    "long_name": "worst case, Theorem B, derived a",
+                    "long_name": "worst case, Theorem B (d = 1), derived a",
                     "description": f"{description}: ceil(log_a x), x = (L/delta) / "
                     "(1 - (1-epsilon)^(1/(2l))), a = (rho+1)/(rho-1) derived from the bank "
-                    "(docs/theory.md §6, §8); NaN where a hypothesis fails or a is not derived",
+                    "(docs/theory.md §6, §8); NaN where a hypothesis fails or a is not derived, "
+                    "and for d > 1 (Theorem B is stated for d = 1)",
                     "decay_base": facts.decay_base,
                 },
             ),
@@ -90,16 +102,17 @@ def worst_case_dataset(
                 count_dims,
                 general,
                 attrs={
-                    "long_name": "worst case, Theorem A (alpha = 1)",
-                    "description": f"{description}: ceil(x - 1) (docs/theory.md §4, §8); NaN "
-                    "where a hypothesis fails",
+                    "long_name": f"worst case, Theorem A (alpha = {alpha(d):.4g})",
+                    "description": f"{description}: ceil(x^(1/alpha(d)) - 1), d = {d} "
+                    "(docs/theory.md §4, §8); NaN where a hypothesis fails",
+                    "alpha": alpha(d),
                 },
             ),
         },
         coords={"epsilon": eps, "energy_fraction": ("epsilon", 1.0 - eps)},
     )
     recalled = family_info(facts.family).recalled_decay_base
-    if recalled is not None:
+    if recalled is not None and d == 1:
         name, base = recalled.filter_class, recalled.value
         _, values = _counts(eps, widths, facts, base, order, dims)
         plan["worst_case_recalled"] = xr.Variable(
@@ -117,6 +130,8 @@ def worst_case_dataset(
     plan.attrs = {
         **facts_attributes(facts),
         "l": order,
+        "d": d,
+        "alpha": alpha(d),
         "description": "layers needed for (1 - epsilon) of the energy (docs/theory.md §8)",
     }
     return plan

@@ -134,7 +134,7 @@ def bank_table(pooled: xr.Dataset, banks: BankInfo, n_signals: int) -> Styler:
         {
             "bank": banks.labels,
             "bounds that hold (§3, §6)": [
-                theorem_statement(failed, base)
+                theorem_statement(failed, base, len(pooled.attrs.get("grid_shape", (1,))))
                 for failed, base in zip(banks.failed, pooled["decay_base"].values, strict=True)
             ],
             "δ": pooled["high_pass_delta"].values,

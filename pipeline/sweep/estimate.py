@@ -7,7 +7,8 @@ The method (also in the README, beside ``run``):
    :data:`PROBE_SIGNALS` rows of the sweep (its first and its last row, which usually belong to
    different groups), first to depth 1, then one layer deeper at a time up to
    :data:`PROBE_MIN_DEPTH`, and beyond while the probe's own predicted time stays under
-   :data:`PROBE_SECONDS`, never past the sweep's depth. The
+   :data:`PROBE_SECONDS`, never past the bank's depth (banks with their own depth or budget,
+   ``banks[i].depth`` and ``banks[i].energy_budget``, are probed apart, with them). The
    probe measures its seconds :math:`t` and its live paths per layer :math:`P_n` (mean over the
    probe rows, mirror images counted, as the store's ``paths``).
 2. **Cost per path.** Layer :math:`n` of the cascade filters each of its :math:`P_n` live paths
@@ -46,6 +47,7 @@ import numpy as np
 from pipeline.cascade import propagate
 from pipeline.errors import ConfigError
 
+from .banks import bank_budget, bank_depth
 from .spec import SweepConfig
 from .unit import bank_for
 from .units import WorkUnit
@@ -152,20 +154,26 @@ def estimate_cost(
     pending = list(config.work_units() if units is None else units)
     table = config.bank_table()
     rows = _probe_rows(config)
-    largest: dict[str, int] = {}
-    for index, entry in enumerate(table):
-        if entry.family not in largest or (
-            bank_for(config, index).n_filters > bank_for(config, largest[entry.family]).n_filters
+    # one probe per family and (depth, budget): a bank's own depth and budget (banks[i].depth,
+    # banks[i].energy_budget) change its paths per layer, e.g. an exact bank keeps them all
+    settings = [
+        (e.family, bank_depth(e, config.depth), bank_budget(e, config.energy_budget)) for e in table
+    ]
+    largest: dict[tuple[str, int, float], int] = {}
+    for index, key in enumerate(settings):
+        if key not in largest or (
+            bank_for(config, index).n_filters > bank_for(config, largest[key]).n_filters
         ):
-            largest[entry.family] = index
-    probes = {family: _probe(config, family, index, rows) for family, index in largest.items()}
+            largest[key] = index
+    probes = {key: _probe(config, key, index, rows) for key, index in largest.items()}
     unit_seconds = tuple(
-        (unit.stop - unit.start) * probes[table[unit.bank].family].seconds_per_signal(config.depth)
+        (unit.stop - unit.start)
+        * probes[settings[unit.bank]].seconds_per_signal(settings[unit.bank][1])
         + UNIT_OVERHEAD_SECONDS
         for unit in pending
     )
     samples = math.prod(config.shape)
-    memory = max(probe.peak_bytes * config.depth for probe in probes.values())
+    memory = max(probe.peak_bytes * key[1] for key, probe in probes.items())
     # the unit's signals (float64), their spectra (complex128) and outputs, beside the walk
     memory += config.chunk * samples * (8 + 16) + config.chunk * (config.depth + 1) * 4 * 8
     return CostEstimate(
@@ -206,12 +214,15 @@ def _probe_rows(config: SweepConfig) -> np.ndarray:
     return np.concatenate([config.load_signals(i, i + 1).values for i in picks])
 
 
-def _probe(config: SweepConfig, family: str, index: int, rows: np.ndarray) -> FamilyProbe:
-    """Run bank ``index`` on ``rows`` one layer deeper at a time while the predicted probe time
-    stays under :data:`PROBE_SECONDS`; measure paths per layer, seconds per path, peak memory."""
+def _probe(
+    config: SweepConfig, key: tuple[str, int, float], index: int, rows: np.ndarray
+) -> FamilyProbe:
+    """Run bank ``index`` (``key``: its family, depth and budget) on ``rows`` one layer deeper
+    at a time while the predicted probe time stays under :data:`PROBE_SECONDS`; measure paths
+    per layer, seconds per path, peak memory."""
+    family, bank_depth_, budget = key
     bank = bank_for(config, index)
     dtype = np.dtype(config.dtype)
-    budget = config.energy_budget
     tracemalloc.start()  # one layer's working set, apart from the timed runs
     propagate(rows, bank, 1, energy_budget=budget, dtype=dtype)
     _, peak = tracemalloc.get_traced_memory()
@@ -225,7 +236,7 @@ def _probe(config: SweepConfig, family: str, index: int, rows: np.ndarray) -> Fa
         per_path = seconds / max(len(rows) * float(paths[:depth].sum()), 1.0)
         # one layer deeper costs this run again plus the P_depth paths of the new layer
         predicted = seconds + per_path * len(rows) * float(paths[depth])
-        if depth >= config.depth or (depth >= PROBE_MIN_DEPTH and predicted > PROBE_SECONDS):
+        if depth >= bank_depth_ or (depth >= PROBE_MIN_DEPTH and predicted > PROBE_SECONDS):
             break
         depth += 1
     return FamilyProbe(
@@ -233,7 +244,7 @@ def _probe(config: SweepConfig, family: str, index: int, rows: np.ndarray) -> Fa
         bank=index,
         filters=bank.n_filters,
         probed_depth=depth,
-        paths=tuple(_extrapolate(paths[:depth], config.depth, bank.n_filters)),
+        paths=tuple(_extrapolate(paths[:depth], bank_depth_, bank.n_filters)),
         seconds_per_path=per_path,
         peak_bytes=int(peak),
     )
