@@ -361,3 +361,26 @@ def test_cli_report_of_a_missing_store_is_one_line_exit_two(tmp_path: Path) -> N
     assert result.exit_code == 2
     assert result.output.strip().count("\n") == 0
     assert "not an energy-sweep store" in result.output
+
+
+def test_cli_report_with_n_scaling_adds_section_iv_and_its_figure(
+    built: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import functools
+
+    import pipeline.report.n_scaling_section as section
+    from pipeline.analysis.n_scaling import SCALING_BANKS, SCALING_KINDS, n_scaling
+
+    lengths = (128, 256)  # the scan at two small N; the section's code path is the same
+    monkeypatch.setattr(section, "n_scaling", functools.partial(n_scaling, lengths=lengths))
+    out = tmp_path / "with_n"
+    result = CliRunner().invoke(app, ["report", str(built.store), "--out", str(out), "--n-scaling"])
+    assert result.exit_code == 0, result.output
+    page = (out / HTML_FILE).read_text(encoding="utf-8")
+    assert section.N_SCALING_TITLE in html.unescape(page)
+    figure = (out / section.N_SCALING_FIGURE).read_bytes()
+    assert figure.startswith(PNG_SIGNATURE)
+    assert base64.b64encode(figure).decode("ascii") in page
+    rows = _data_rows(_tables(page)["T_n_scaling"])
+    assert len(rows) == len(SCALING_BANKS) * len(SCALING_KINDS) * len(lengths)
+    assert {row[2] for row in rows} == {str(n) for n in lengths}

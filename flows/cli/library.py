@@ -232,6 +232,13 @@ def report(
         Path | None,
         typer.Option(help="Folder for report.html and the PNGs (default: <store>_report)."),
     ] = None,
+    n_scaling: Annotated[
+        bool,
+        typer.Option(
+            "--n-scaling",
+            help="Also run the scan over N = 2^8..2^14 of section (iv) (about a minute).",
+        ),
+    ] = False,
 ) -> None:
     """Figures (PNG) and one self-contained HTML page of a fitted sweep's store."""
     from pipeline.errors import EnergySweepError
@@ -239,7 +246,8 @@ def report(
 
     try:
         warn_if_incomplete(store, "the report covers only those")
-        page = build_report(store, out if out is not None else default_report_dir(store))
+        target = out if out is not None else default_report_dir(store)
+        page = build_report(store, target, n_scaling=n_scaling)
     except EnergySweepError as error:
         fail(error)
     console.print(f"report: {page}", highlight=False, soft_wrap=True)

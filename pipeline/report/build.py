@@ -10,6 +10,7 @@ from ..store import StorePath, open_fits
 from .figures import plot_bound_ratios, plot_decay, plot_exponents, plot_layers_needed, png_bytes
 from .figures.local_rates import plot_local_rates
 from .images_section import add_images_section
+from .n_scaling_section import scaling_section
 from .page import render_html, write_report_files
 from .regimes import class_table, local_rate_summary, regime_table
 from .summaries import (
@@ -62,7 +63,7 @@ def default_report_dir(store: StorePath) -> Path:
     return path.parent / f"{name.removesuffix('.zarr')}_report"
 
 
-def build_report(store: StorePath, out_dir: StorePath) -> Path:
+def build_report(store: StorePath, out_dir: StorePath, *, n_scaling: bool = False) -> Path:
     """Write the report of a fitted sweep: four PNGs and one self-contained ``report.html``.
 
     Parameters
@@ -72,6 +73,9 @@ def build_report(store: StorePath, out_dir: StorePath) -> Path:
     out_dir
         folder for the files (created with its parents); files of an earlier report there are
         replaced, other files are left alone.
+    n_scaling
+        also run the scan over N of section (iv) (:mod:`pipeline.report.n_scaling_section`,
+        seconds to minutes; it does not read the store) and add its section and figure.
 
     Returns
     -------
@@ -115,6 +119,8 @@ def build_report(store: StorePath, out_dir: StorePath) -> Path:
             {"title": title, "text": text, "table": make(rates, pooled, banks)}
             for title, text, make in SECTIONS
         ]
+    if n_scaling:
+        sections.append(scaling_section(figures))
     images = {name: png_bytes(figure) for name, figure in figures.items()}
     origin = provenance(store, dataset, fits_attrs, ratios)
     tables = {

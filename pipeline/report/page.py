@@ -122,6 +122,9 @@ smaller summed AIC; curves used: signals in the pool.</p>
 <h2>{{ section.title }}</h2>
 <p class="note">{{ section.text }}</p>
 {{ section.table }}
+{% if section.figure is defined %}<figure id="{{ section.figure.name }}"><img \
+alt="{{ section.figure.name }}" src="data:image/png;base64,{{ section.figure.data }}">\
+<figcaption><b>{{ section.figure.name }}</b></figcaption></figure>{% endif %}
 {% endfor %}
 <h2>Figures</h2>
 {% for figure in figures %}
@@ -174,7 +177,8 @@ def render_html(
         flagged violations on banks that meet every hypothesis (a warning heads the page).
     sections
         extra sections after the bank table, in order: ``title`` and ``text`` (escaped, or
-        ``Markup``) and ``table`` (a Styler), e.g. :data:`pipeline.report.build.SECTIONS`.
+        ``Markup``) and ``table`` (a Styler), e.g. :data:`pipeline.report.build.SECTIONS`;
+        optionally ``figure``, the name of a PNG of ``images`` shown under the table.
     """
     figures = [
         {
@@ -192,8 +196,17 @@ def render_html(
         unexplained=unexplained,
         figures=figures,
         tables={name: Markup(styler.to_html()) for name, styler in tables.items()},
-        sections=[{**section, "table": Markup(section["table"].to_html())} for section in sections],
+        sections=[_section(section, images) for section in sections],
     )
+
+
+def _section(section: Mapping[str, Any], images: Mapping[str, bytes]) -> dict[str, Any]:
+    """A section for the template: its table as HTML, its figure (if any) as base64."""
+    shown = {**section, "table": Markup(section["table"].to_html())}
+    if "figure" in section:
+        name = section["figure"]
+        shown["figure"] = {"name": name, "data": base64.b64encode(images[name]).decode("ascii")}
+    return shown
 
 
 def write_report_files(out_dir: Path, images: Mapping[str, bytes], page: bytes) -> Path:
