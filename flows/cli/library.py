@@ -232,11 +232,12 @@ def report(
         Path | None,
         typer.Option(help="Folder for report.html and the PNGs (default: <store>_report)."),
     ] = None,
-    n_scaling: Annotated[
+    scans: Annotated[
         bool,
         typer.Option(
-            "--n-scaling",
-            help="Also run the scan over N = 2^8..2^14 of section (iv) (about a minute).",
+            "--scans",
+            help="Also run the worst-case signal search (i) and the scan over "
+            "N = 2^8..2^14 (iv) (about a minute).",
         ),
     ] = False,
 ) -> None:
@@ -247,7 +248,7 @@ def report(
     try:
         warn_if_incomplete(store, "the report covers only those")
         target = out if out is not None else default_report_dir(store)
-        page = build_report(store, target, n_scaling=n_scaling)
+        page = build_report(store, target, scans=scans)
     except EnergySweepError as error:
         fail(error)
     console.print(f"report: {page}", highlight=False, soft_wrap=True)

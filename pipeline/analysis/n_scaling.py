@@ -4,7 +4,7 @@ On one finite grid every analytic high-pass Parseval bank has bound (B) with a d
 :math:`a = (\rho+1)/(\rho-1) > 1` (:math:`\rho \le 1/(2\delta)`, docs/theory.md §6, §13), so the
 polynomial regime of bound (A) and the slow decay of Führ & Getter (docs/theory.md §9) can only
 show as a rate that *degrades as N grows*. This module measures that with a small computation
-that anyone can rerun (``energy-sweep report STORE --n-scaling``):
+that anyone can rerun (``energy-sweep report STORE --scans``):
 
 - banks (:data:`SCALING_BANKS`): ``meyer`` dilation 2, whose band ratio :math:`\rho = 4` is the
   same at every N while its number of octaves grows with :math:`\log_2 N`; and a two-band

@@ -1,4 +1,4 @@
-r"""The report's section (iv), "what grows with N": opt-in (``energy-sweep report --n-scaling``).
+r"""The report's section (iv), "what grows with N": opt-in (``energy-sweep report --scans``).
 
 It does not read the store: a fixed grid cannot show it (docs/theory.md §13). It runs the small
 exact-where-cheap scan of :mod:`pipeline.analysis.n_scaling` (about 10 s on one core) and adds

@@ -30,6 +30,7 @@ FIGURE_FILES = (
     "exponents.png",
     "layers_needed.png",
     "bound_ratios.png",
+    "rate_vs_a.png",
 )
 
 _CSS = """
@@ -95,6 +96,13 @@ CAPTIONS = {
         "Banks that fail a hypothesis of docs/theory.md §3 are labelled in red (their bounds are "
         "not guaranteed); the counts of curves flagged over each bound are on the right."
     ),
+    "rate_vs_a.png": Markup(
+        "Section (iii): per bank, x the derived log a with a = (ρ+1)/(ρ−1) (docs/theory.md §6), "
+        "y the measured local rate log(W<sub>n</sub>/W<sub>n+1</sub>), mean over all signals "
+        "and resolved layers n ≥ 2, the bar from the smallest lower to the largest upper end "
+        "over signals and layers (slack included). Dashed: y = x, the rate bound (B) "
+        "guarantees for band-limited inputs. Hollow: the bank fails a hypothesis."
+    ),
 }
 
 _TEMPLATE = """\
@@ -124,7 +132,8 @@ smaller summed AIC; curves used: signals in the pool.</p>
 {{ section.table }}
 {% if section.figure is defined %}<figure id="{{ section.figure.name }}"><img \
 alt="{{ section.figure.name }}" src="data:image/png;base64,{{ section.figure.data }}">\
-<figcaption><b>{{ section.figure.name }}</b></figcaption></figure>{% endif %}
+<figcaption><b>{{ section.figure.name }}</b>: {{ section.figure.caption }}</figcaption>\
+</figure>{% endif %}
 {% endfor %}
 <h2>Figures</h2>
 {% for figure in figures %}
@@ -178,8 +187,10 @@ def render_html(
     sections
         extra sections after the bank table, in order: ``title`` and ``text`` (escaped, or
         ``Markup``) and ``table`` (a Styler), e.g. :data:`pipeline.report.build.SECTIONS`;
-        optionally ``figure``, the name of a PNG of ``images`` shown under the table.
+        optionally ``figure``, the name of a PNG of ``images`` shown under the table (and then
+        not again among the figures).
     """
+    shown_in_sections = {section["figure"] for section in sections if "figure" in section}
     figures = [
         {
             "name": name,
@@ -187,7 +198,7 @@ def render_html(
             "caption": CAPTIONS.get(name, ""),
         }
         for name in FIGURE_FILES
-        if name in images
+        if name in images and name not in shown_in_sections
     ]
     return _ENVIRONMENT.from_string(_TEMPLATE).render(
         title=str(provenance.get("title") or "energy-sweep report"),
@@ -205,7 +216,8 @@ def _section(section: Mapping[str, Any], images: Mapping[str, bytes]) -> dict[st
     shown = {**section, "table": Markup(section["table"].to_html())}
     if "figure" in section:
         name = section["figure"]
-        shown["figure"] = {"name": name, "data": base64.b64encode(images[name]).decode("ascii")}
+        data = base64.b64encode(images[name]).decode("ascii")
+        shown["figure"] = {"name": name, "data": data, "caption": CAPTIONS.get(name, "")}
     return shown
 
 
