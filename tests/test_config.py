@@ -94,7 +94,10 @@ def test_paper_sweep_validates() -> None:
     assert cfg.store == str((CONFIGS / ".." / "results" / "paper_sweep.zarr").resolve())
     table = cfg.bank_table()
     families = [e.family for e in table]
-    assert families.count("meyer") == 3 and families.count("gabor") == 2
+    assert families.count("meyer") == 3 and families.count("gabor") == 4
+    # section (iii): gabor banks of one spacing whose high-pass delta (so delta/R) varies
+    deltas = {e.params.get("delta") for e in table if e.family == "gabor"}
+    assert {0.015625, 0.03125} <= deltas
     assert families.count("random") == 2 and families.count("real_wavelet") == 1
     coords = cfg.bank_coords()
     exact = coords["energy_budget_per_bank"] == 0

@@ -148,7 +148,7 @@ def test_plan_and_the_fits_group_agree_on_every_bank_of_the_paper_sweep() -> Non
         attrs={"config": config.canonical_text(), "grid_shape": list(config.shape)},
     )
     fits = bank_facts_dataset(stored_bank_facts(stand_in))
-    assert fits.sizes["bank"] == len(config.bank_table()) == 8
+    assert fits.sizes["bank"] == len(config.bank_table()) == 10
     for index, entry in enumerate(config.bank_table()):
         plan = plan_layers(entry.family, entry.params, [0.1], bandwidth=0.1, length=config.length)
         row = fits.isel(bank=index)

@@ -361,3 +361,69 @@ def test_cli_report_of_a_missing_store_is_one_line_exit_two(tmp_path: Path) -> N
     assert result.exit_code == 2
     assert result.output.strip().count("\n") == 0
     assert "not an energy-sweep store" in result.output
+
+
+def test_cli_report_with_scans_adds_sections_i_and_iv_and_their_figures(
+    built: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import functools
+
+    import pipeline.report.n_scaling_section as scaling
+    import pipeline.report.worst_case_section as worst
+    from pipeline.analysis.n_scaling import SCALING_BANKS, SCALING_KINDS, n_scaling
+    from pipeline.analysis.worst_case_search import worst_case_search
+
+    # the same code paths, smaller: two small N, a short search
+    lengths = (128, 256)
+    monkeypatch.setattr(scaling, "n_scaling", functools.partial(n_scaling, lengths=lengths))
+    short = functools.partial(worst_case_search, population=4, keep=2, steps=1)
+    monkeypatch.setattr(worst, "worst_case_search", short)
+    out = tmp_path / "with_scans"
+    result = CliRunner().invoke(app, ["report", str(built.store), "--out", str(out), "--scans"])
+    assert result.exit_code == 0, result.output
+    page = (out / HTML_FILE).read_text(encoding="utf-8")
+    for title, name in (
+        (worst.TITLE, worst.WORST_CASE_FIGURE),
+        (scaling.N_SCALING_TITLE, scaling.N_SCALING_FIGURE),
+    ):
+        assert title in html.unescape(page)
+        figure = (out / name).read_bytes()
+        assert figure.startswith(PNG_SIGNATURE)
+        assert base64.b64encode(figure).decode("ascii") in page
+    tables = _tables(page)
+    rows = _data_rows(tables["T_n_scaling"])
+    assert len(rows) == len(SCALING_BANKS) * len(SCALING_KINDS) * len(lengths)
+    assert {row[2] for row in rows} == {str(n) for n in lengths}
+    assert len(_data_rows(tables["T_worst_case"])) == len(worst.SEARCH_BANKS)
+
+
+def test_section_iii_table_is_the_mean_local_rate_and_derived_log_a(
+    built: Built, dataset: xr.Dataset
+) -> None:
+    from pipeline.analysis.resolution import FIRST_FIT_LAYER
+
+    rows = _data_rows(_tables(built.text())["T_derived_rates"])
+    assert len(rows) == dataset.sizes["bank"]
+    every = dataset.sel(pool=ALL_SIGNALS)
+    deep = every.layer >= FIRST_FIT_LAYER
+    measured = every.pooled_local_rate.where(deep).mean("layer").values
+    base = dataset.decay_base.values
+    for b, row in enumerate(rows):
+        derived = np.log(base[b]) if base[b] > 1 else np.nan
+        assert row[4] == _fixed(derived, ".3f")
+        assert row[5] == _fixed(measured[b], ".3f")
+        if np.isfinite(measured[b]):
+            # the mean lies inside the range over signals and layers
+            assert float(row[6]) <= measured[b] + 5e-4 and measured[b] - 5e-4 <= float(row[7])
+
+
+def test_every_missing_fitted_rate_in_the_regime_tables_says_why(built: Built) -> None:
+    tables = _tables(built.text())
+    for name in ("T_regimes", "T_classes"):
+        header = _header(tables[name])
+        fitted, why = header.index("fitted log a"), header.index("why n/a")
+        rows = _data_rows(tables[name])
+        assert rows
+        for row in rows:
+            if row[fitted] == "n/a":
+                assert row[why], row

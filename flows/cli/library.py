@@ -242,6 +242,14 @@ def report(
         Path | None,
         typer.Option(help="Folder for report.html and the PNGs (default: <store>_report)."),
     ] = None,
+    scans: Annotated[
+        bool,
+        typer.Option(
+            "--scans",
+            help="Also run the worst-case signal search (i) and the scan over "
+            "N = 2^8..2^14 (iv) (about a minute).",
+        ),
+    ] = False,
 ) -> None:
     """Figures (PNG) and one self-contained HTML page of a fitted sweep's store."""
     from pipeline.errors import EnergySweepError
@@ -249,7 +257,8 @@ def report(
 
     try:
         warn_if_incomplete(store, "the report covers only those")
-        page = build_report(store, out if out is not None else default_report_dir(store))
+        target = out if out is not None else default_report_dir(store)
+        page = build_report(store, target, scans=scans)
     except EnergySweepError as error:
         fail(error)
     console.print(f"report: {page}", highlight=False, soft_wrap=True)

@@ -9,9 +9,17 @@ from ..analysis.pooled import ALL_SIGNALS
 from ..store import StorePath, open_fits
 from .figures import plot_bound_ratios, plot_decay, plot_exponents, plot_layers_needed, png_bytes
 from .figures.local_rates import plot_local_rates
+from .figures.rate_vs_a import plot_rate_vs_a
 from .images_section import add_images_section
+from .n_scaling_section import scaling_section
 from .page import render_html, write_report_files
-from .regimes import class_table, local_rate_summary, regime_table
+from .regimes import (
+    class_table,
+    derived_rate_table,
+    local_rate_summary,
+    measured_vs_derived,
+    regime_table,
+)
 from .summaries import (
     bank_info,
     bound_ratio_summary,
@@ -23,11 +31,16 @@ from .summaries import (
     scale_axes,
 )
 from .tables import bank_table, layers_needed_table, provenance_table, violation_table
+from .worst_case_section import worst_case_section
 
 __all__ = ["SECTIONS", "build_report", "default_report_dir"]
 
-#: Sections after the bank table: (title, claim and how to read it, table maker). A section is
-#: one entry here; its maker takes (local-rate summary, pooled summary, bank info).
+#: Section (iii)'s figure.
+RATE_FIGURE = "rate_vs_a.png"
+
+#: Sections after the bank table: (title, claim and how to read it, table maker, figure file or
+#: None). A section is one entry here; its maker takes (local-rate summary, pooled summary, bank
+#: info); its figure is made in :func:`build_report` and shown under the table.
 SECTIONS = (
     (
         "Regimes: decay per layer, per bank",
@@ -41,6 +54,19 @@ SECTIONS = (
         "measured rates are far above log a. Fitted log a: mean over the signals fitted in "
         "every bank of each curve's rate on layers n ≥ 2, interval over signals and budget.",
         lambda rates, pooled, banks: regime_table(rates, pooled, banks),
+        None,
+    ),
+    (
+        "Regimes (iii): measured rate against the derived a",
+        "Bound (B) guarantees the rate log a for band-limited inputs, with a = (ρ+1)/(ρ−1) "
+        "derived from each bank's largest band-edge ratio ρ (docs/theory.md §6; a = 1 + δ/R "
+        "for a Weyl–Heisenberg band [δ, δ + 2R]). The paper sweep varies δ/R (gabor δ = 1/64 … "
+        "1/8 at R = 1/16) and ρ (meyer dilation 2 and 3). Measured: the local rate "
+        "log(W_n/W_(n+1)), mean over all signals and resolved layers n ≥ 2, with its range "
+        "over signals and layers (slack included). A bank above the diagonal of rate_vs_a.png "
+        "decays faster than its guarantee; how much faster is the column measured / derived.",
+        derived_rate_table,
+        RATE_FIGURE,
     ),
     (
         "Regimes: Sobolev and band-limited classes",
@@ -51,6 +77,7 @@ SECTIONS = (
         "(docs/theory.md §6). Smooth signals keep their energy near 0 frequency, which the "
         "low-pass collects early: they decay faster than white noise, not slower.",
         lambda rates, pooled, banks: class_table(rates, pooled, banks),
+        None,
     ),
 )
 
@@ -62,7 +89,7 @@ def default_report_dir(store: StorePath) -> Path:
     return path.parent / f"{name.removesuffix('.zarr')}_report"
 
 
-def build_report(store: StorePath, out_dir: StorePath) -> Path:
+def build_report(store: StorePath, out_dir: StorePath, *, scans: bool = False) -> Path:
     """Write the report of a fitted sweep: four PNGs and one self-contained ``report.html``.
 
     Parameters
@@ -72,6 +99,11 @@ def build_report(store: StorePath, out_dir: StorePath) -> Path:
     out_dir
         folder for the files (created with its parents); files of an earlier report there are
         replaced, other files are left alone.
+    scans
+        also run the small computations that do not read the store and add their sections
+        and figures: the worst-case signal search of section (i)
+        (:mod:`pipeline.report.worst_case_section`) and the scan over N of section (iv)
+        (:mod:`pipeline.report.n_scaling_section`); about a minute on one core.
 
     Returns
     -------
@@ -111,10 +143,14 @@ def build_report(store: StorePath, out_dir: StorePath) -> Path:
     sections = []
     if rates is not None:
         figures["local_rates.png"] = plot_local_rates(rates.sel(pool=ALL_SIGNALS), banks)
+        figures[RATE_FIGURE] = plot_rate_vs_a(measured_vs_derived(rates), banks)
         sections = [
             {"title": title, "text": text, "table": make(rates, pooled, banks)}
-            for title, text, make in SECTIONS
+            | ({"figure": figure} if figure else {})
+            for title, text, make, figure in SECTIONS
         ]
+    if scans:
+        sections += [worst_case_section(figures), scaling_section(figures)]
     images = {name: png_bytes(figure) for name, figure in figures.items()}
     origin = provenance(store, dataset, fits_attrs, ratios)
     tables = {

@@ -30,6 +30,7 @@ FIGURE_FILES = (
     "exponents.png",
     "layers_needed.png",
     "bound_ratios.png",
+    "rate_vs_a.png",
 )
 
 _CSS = """
@@ -95,6 +96,13 @@ CAPTIONS = {
         "Banks that fail a hypothesis of docs/theory.md §3 are labelled in red (their bounds are "
         "not guaranteed); the counts of curves flagged over each bound are on the right."
     ),
+    "rate_vs_a.png": Markup(
+        "Section (iii): per bank, x the derived log a with a = (ρ+1)/(ρ−1) (docs/theory.md §6), "
+        "y the measured local rate log(W<sub>n</sub>/W<sub>n+1</sub>), mean over all signals "
+        "and resolved layers n ≥ 2, the bar from the smallest lower to the largest upper end "
+        "over signals and layers (slack included). Dashed: y = x, the rate bound (B) "
+        "guarantees for band-limited inputs. Hollow: the bank fails a hypothesis."
+    ),
 }
 
 _TEMPLATE = """\
@@ -122,6 +130,10 @@ smaller summed AIC; curves used: signals in the pool.</p>
 <h2>{{ section.title }}</h2>
 <p class="note">{{ section.text }}</p>
 {{ section.table }}
+{% if section.figure is defined %}<figure id="{{ section.figure.name }}"><img \
+alt="{{ section.figure.name }}" src="data:image/png;base64,{{ section.figure.data }}">\
+<figcaption><b>{{ section.figure.name }}</b>: {{ section.figure.caption }}</figcaption>\
+</figure>{% endif %}
 {% endfor %}
 <h2>Figures</h2>
 {% for figure in figures %}
@@ -174,8 +186,11 @@ def render_html(
         flagged violations on banks that meet every hypothesis (a warning heads the page).
     sections
         extra sections after the bank table, in order: ``title`` and ``text`` (escaped, or
-        ``Markup``) and ``table`` (a Styler), e.g. :data:`pipeline.report.build.SECTIONS`.
+        ``Markup``) and ``table`` (a Styler), e.g. :data:`pipeline.report.build.SECTIONS`;
+        optionally ``figure``, the name of a PNG of ``images`` shown under the table (and then
+        not again among the figures).
     """
+    shown_in_sections = {section["figure"] for section in sections if "figure" in section}
     figures = [
         {
             "name": name,
@@ -183,7 +198,7 @@ def render_html(
             "caption": CAPTIONS.get(name, ""),
         }
         for name in FIGURE_FILES
-        if name in images
+        if name in images and name not in shown_in_sections
     ]
     return _ENVIRONMENT.from_string(_TEMPLATE).render(
         title=str(provenance.get("title") or "energy-sweep report"),
@@ -192,8 +207,18 @@ def render_html(
         unexplained=unexplained,
         figures=figures,
         tables={name: Markup(styler.to_html()) for name, styler in tables.items()},
-        sections=[{**section, "table": Markup(section["table"].to_html())} for section in sections],
+        sections=[_section(section, images) for section in sections],
     )
+
+
+def _section(section: Mapping[str, Any], images: Mapping[str, bytes]) -> dict[str, Any]:
+    """A section for the template: its table as HTML, its figure (if any) as base64."""
+    shown = {**section, "table": Markup(section["table"].to_html())}
+    if "figure" in section:
+        name = section["figure"]
+        data = base64.b64encode(images[name]).decode("ascii")
+        shown["figure"] = {"name": name, "data": data, "caption": CAPTIONS.get(name, "")}
+    return shown
 
 
 def write_report_files(out_dir: Path, images: Mapping[str, bytes], page: bytes) -> Path:

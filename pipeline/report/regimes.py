@@ -26,7 +26,14 @@ from ..analysis.resolution import FIRST_FIT_LAYER
 from .summaries import BankInfo
 from .tables import _number, _styled
 
-__all__ = ["REGIME_VARIABLES", "class_table", "local_rate_summary", "regime_table"]
+__all__ = [
+    "REGIME_VARIABLES",
+    "class_table",
+    "derived_rate_table",
+    "local_rate_summary",
+    "measured_vs_derived",
+    "regime_table",
+]
 
 #: What this section reads from the fits group.
 REGIME_VARIABLES = (
@@ -42,7 +49,7 @@ def local_rate_summary(dataset: xr.Dataset) -> xr.Dataset | None:
     the fits group predates local rates."""
     if any(name not in dataset for name in REGIME_VARIABLES):
         return None
-    names = [*REGIME_VARIABLES, "decay_base"]
+    names = [*REGIME_VARIABLES, "decay_base", "band_ratio", "high_pass_delta"]
     data = dataset[names]
     return data.drop_vars([c for c in data.coords if c not in data.dims]).load()
 
@@ -91,6 +98,7 @@ def regime_table(rates: xr.Dataset, pooled: xr.Dataset, banks: BankInfo) -> Styl
                 "lower": float(fits["pooled_exp_rate_lower"].isel(bank=b)),
                 "upper": float(fits["pooled_exp_rate_upper"].isel(bank=b)),
                 "signals": int(fits["pooled_curves"].isel(bank=b)),
+                "why n/a": _note(fits, b),
             }
         )
     frame = pd.DataFrame(rows)
@@ -108,6 +116,14 @@ def regime_table(rates: xr.Dataset, pooled: xr.Dataset, banks: BankInfo) -> Styl
     }
     formats["sup W_(n+1)/W_n"] = _number(".2e")
     return _styled(frame, "regimes", formats).hide(axis="index")
+
+
+def _note(fits: xr.Dataset, bank: int) -> str:
+    """The fits group's ``pooled_note`` of one pool and bank: why its fitted log a or interval
+    is NaN ("" when both are there; older stores without notes: "")."""
+    if "pooled_note" not in fits:
+        return ""
+    return str(fits["pooled_note"].isel(bank=bank).item() or "")
 
 
 def _order(pool: str) -> float:
@@ -149,10 +165,62 @@ def class_table(rates: xr.Dataset, pooled: xr.Dataset, banks: BankInfo) -> Style
                     "derived log a": log_a,
                     "2s/(2s+1) log a": 2 * s / (2 * s + 1) * log_a if s == s else math.nan,
                     "signals": int(chosen["pooled_curves"].isel(bank=b)),
+                    "why n/a": _note(chosen, b),
                 }
             )
     columns = ["pool", "bank", "mean local rate", "fitted log a", "lower", "upper", "derived log a"]
-    frame = pd.DataFrame(rows, columns=[*columns, "2s/(2s+1) log a", "signals"])
+    frame = pd.DataFrame(rows, columns=[*columns, "2s/(2s+1) log a", "signals", "why n/a"])
     fixed = _number(".3f")
     formats = {name: fixed for name in [*columns[2:], "2s/(2s+1) log a"]}
     return _styled(frame, "classes", formats).hide(axis="index")
+
+
+def measured_vs_derived(rates: xr.Dataset) -> xr.Dataset:
+    r"""Per bank, over the pool of all signals: the derived :math:`\log a` and the measured
+    local rate :math:`\log(W_n/W_{n+1})` averaged over the resolved layers :math:`n \ge 2`
+    (``measured``), with the smallest lower end and the largest upper end of any signal at
+    those layers (``lowest``, ``highest``: slack included), section (iii), docs/theory.md §6.
+
+    Derived :math:`\log a = \log\frac{\rho+1}{\rho-1}` is the rate that bound (B) guarantees for
+    band-limited inputs; NaN where :math:`a \le 1` or not finite."""
+    every = rates.sel(pool=ALL_SIGNALS)
+    deep = every["layer"] >= FIRST_FIT_LAYER
+    base = rates["decay_base"]
+    return xr.Dataset(
+        {
+            "derived_log_a": np.log(base.where(base > 1)),
+            "measured": every["pooled_local_rate"].where(deep).mean("layer"),
+            "lowest": every["pooled_local_rate_min"].where(deep).min("layer"),
+            "highest": every["pooled_local_rate_max"].where(deep).max("layer"),
+            "band_ratio": rates["band_ratio"],
+            "high_pass_delta": rates["high_pass_delta"],
+        }
+    )
+
+
+def derived_rate_table(rates: xr.Dataset, pooled: xr.Dataset, banks: BankInfo) -> Styler:
+    r"""Section (iii): per bank :math:`\delta`, :math:`\rho`, derived :math:`\log a`, the
+    measured mean local rate (layers :math:`n \ge 2`, all signals) with its range over
+    signals and layers, and measured / derived (:func:`measured_vs_derived`)."""
+    del pooled  # the section reads local rates only
+    data = measured_vs_derived(rates)
+    frame = pd.DataFrame(
+        {
+            "bank": banks.labels,
+            "bounds that hold": [
+                theorem_statement(banks.failed[b], float(rates["decay_base"].isel(bank=b)))
+                for b in range(len(banks.labels))
+            ],
+            "δ": data["high_pass_delta"].values,
+            "ρ": data["band_ratio"].values,
+            "derived log a": data["derived_log_a"].values,
+            "measured rate": data["measured"].values,
+            "lowest": data["lowest"].values,
+            "highest": data["highest"].values,
+            "measured / derived": (data["measured"] / data["derived_log_a"]).values,
+        }
+    )
+    fixed = _number(".3f")
+    formats = {"δ": _number(".4g"), "ρ": _number(".2f"), "measured / derived": _number(".1f")}
+    formats |= {name: fixed for name in ("derived log a", "measured rate", "lowest", "highest")}
+    return _styled(frame, "derived_rates", formats).hide(axis="index")
