@@ -76,6 +76,7 @@ def regime_table(rates: xr.Dataset, pooled: xr.Dataset, banks: BankInfo) -> Styl
     """
     every = rates.sel(pool=ALL_SIGNALS)
     fits = pooled.sel(pool=ALL_SIGNALS)
+    d = len(pooled.attrs.get("grid_shape", (1,)))  # (B) is stated for d = 1 only
     rows = []
     for b, label in enumerate(banks.labels):
         mean = every["pooled_local_rate"].isel(bank=b).values
@@ -85,7 +86,7 @@ def regime_table(rates: xr.Dataset, pooled: xr.Dataset, banks: BankInfo) -> Styl
         rows.append(
             {
                 "bank": label,
-                "bounds that hold": theorem_statement(banks.failed[b], base),
+                "bounds that hold": theorem_statement(banks.failed[b], base, d),
                 "derived log a": math.log(base) if base > 1 and math.isfinite(base) else math.nan,
                 "first local rate": first,
                 "at n": str(n_first) if n_first >= 0 else "n/a",
@@ -202,13 +203,13 @@ def derived_rate_table(rates: xr.Dataset, pooled: xr.Dataset, banks: BankInfo) -
     r"""Section (iii): per bank :math:`\delta`, :math:`\rho`, derived :math:`\log a`, the
     measured mean local rate (layers :math:`n \ge 2`, all signals) with its range over
     signals and layers, and measured / derived (:func:`measured_vs_derived`)."""
-    del pooled  # the section reads local rates only
+    d = len(pooled.attrs.get("grid_shape", (1,)))  # the section reads local rates, and d
     data = measured_vs_derived(rates)
     frame = pd.DataFrame(
         {
             "bank": banks.labels,
             "bounds that hold": [
-                theorem_statement(banks.failed[b], float(rates["decay_base"].isel(bank=b)))
+                theorem_statement(banks.failed[b], float(rates["decay_base"].isel(bank=b)), d)
                 for b in range(len(banks.labels))
             ],
             "δ": data["high_pass_delta"].values,
