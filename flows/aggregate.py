@@ -18,6 +18,7 @@ from pipeline.analysis import (
     bank_labels,
     theorem_statement,
 )
+from pipeline.grid import stored_dimension
 from pipeline.store import FITS_GROUP, open_results, write_fits
 
 _MODELS = {EXPONENTIAL: "exponential", POLYNOMIAL: "polynomial"}
@@ -54,7 +55,7 @@ def summarise(store: str) -> list[dict[str, Any]]:
     )
     local = results[["pooled_local_rate", "pooled_local_rate_min", "pooled_local_rate_max"]]
     local = local.sel(pool="all").load()
-    d = len(results.attrs.get("grid_shape", (1,)))
+    d = stored_dimension(results.attrs)
     flags = (
         results[["violates_bound_general", "violates_bound_exponential", "unexplained_violation"]]
         .sum("signal")

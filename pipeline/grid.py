@@ -26,8 +26,10 @@ trailing ``ndim`` axes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import scipy.fft
@@ -37,6 +39,12 @@ from .errors import InvalidParameterError
 
 #: Names of the sample axes of a signal, by number of dimensions (the last axis varies fastest).
 SIGNAL_DIMS: dict[int, tuple[str, ...]] = {1: ("time",), 2: ("y", "x"), 3: ("z", "y", "x")}
+
+
+def stored_dimension(attrs: Mapping[str, Any]) -> int:
+    """The dimension d of a store's grid (or of a dataset read from one): the number of axes of
+    its ``grid_shape`` attribute, 1 where the attribute is missing."""
+    return len(attrs.get("grid_shape", (1,)))
 
 
 def _read_only(array: NDArray) -> NDArray:

@@ -31,6 +31,7 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from ..errors import StoreError
+from ..grid import stored_dimension
 from ..theory import (
     HYPOTHESIS_TOLERANCE,
     RADIUS_DIM,
@@ -135,7 +136,7 @@ def compare_bounds(
     facts = bank_facts_dataset(stored_bank_facts(energies)).assign_coords(bank=energies.bank.values)
     # images (d = 2): alpha(d) in (A), the window order raised to the smallest admissible one,
     # (d + 1)/2 (docs/theory.md §3), and no (B), which the theory states for d = 1 only (§6)
-    d = len(energies.attrs.get("grid_shape", (1,)))
+    d = stored_dimension(energies.attrs)
     l = max(float(l), (d + 1) / 2)  # noqa: E741
     bases = facts.decay_base if d == 1 else xr.full_like(facts.decay_base, np.nan)
     propagated = energies.propagated_energy.transpose("signal", "bank", "layer")

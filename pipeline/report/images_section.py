@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from ..grid import stored_dimension
 from ..theory import alpha
 from .figures._style import bank_colour, panel_grid, png_bytes, positive
 from .summaries import REQUIRED_FIT_VARIABLES, BankInfo
@@ -30,7 +31,7 @@ TABLE_EPSILONS = (0.1, 0.01, 0.001)
 
 def is_image_sweep(dataset: xr.Dataset) -> bool:
     """Whether the store's grid has two axes (``grid_shape`` attribute)."""
-    return len(dataset.attrs.get("grid_shape", ())) == 2
+    return stored_dimension(dataset.attrs) == 2
 
 
 def relative_decay(dataset: xr.Dataset) -> xr.DataArray:

@@ -23,6 +23,7 @@ from pandas.io.formats.style import Styler
 from ..analysis.labels import theorem_statement
 from ..analysis.pooled import ALL_SIGNALS
 from ..analysis.resolution import FIRST_FIT_LAYER
+from ..grid import stored_dimension
 from .summaries import BankInfo
 from .tables import _number, _styled
 
@@ -76,7 +77,7 @@ def regime_table(rates: xr.Dataset, pooled: xr.Dataset, banks: BankInfo) -> Styl
     """
     every = rates.sel(pool=ALL_SIGNALS)
     fits = pooled.sel(pool=ALL_SIGNALS)
-    d = len(pooled.attrs.get("grid_shape", (1,)))  # (B) is stated for d = 1 only
+    d = stored_dimension(pooled.attrs)  # (B) is stated for d = 1 only
     rows = []
     for b, label in enumerate(banks.labels):
         mean = every["pooled_local_rate"].isel(bank=b).values
@@ -203,7 +204,7 @@ def derived_rate_table(rates: xr.Dataset, pooled: xr.Dataset, banks: BankInfo) -
     r"""Section (iii): per bank :math:`\delta`, :math:`\rho`, derived :math:`\log a`, the
     measured mean local rate (layers :math:`n \ge 2`, all signals) with its range over
     signals and layers, and measured / derived (:func:`measured_vs_derived`)."""
-    d = len(pooled.attrs.get("grid_shape", (1,)))  # the section reads local rates, and d
+    d = stored_dimension(pooled.attrs)  # the section reads local rates, and d
     data = measured_vs_derived(rates)
     frame = pd.DataFrame(
         {

@@ -22,6 +22,7 @@ from pandas.io.formats.style import Styler
 from ..analysis.fit import EXPONENTIAL, POLYNOMIAL
 from ..analysis.labels import theorem_statement
 from ..analysis.pooled import ALL_SIGNALS
+from ..grid import stored_dimension
 from .summaries import BankInfo
 
 __all__ = [
@@ -134,7 +135,7 @@ def bank_table(pooled: xr.Dataset, banks: BankInfo, n_signals: int) -> Styler:
         {
             "bank": banks.labels,
             "bounds that hold (§3, §6)": [
-                theorem_statement(failed, base, len(pooled.attrs.get("grid_shape", (1,))))
+                theorem_statement(failed, base, stored_dimension(pooled.attrs))
                 for failed, base in zip(banks.failed, pooled["decay_base"].values, strict=True)
             ],
             "δ": pooled["high_pass_delta"].values,
