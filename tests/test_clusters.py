@@ -25,9 +25,11 @@ from flows.clusters import (
     dask_client,
     register,
 )
+from flows.clusters._worker_env import WORKER_MALLOC_TRIM_THRESHOLD
 from flows.clusters.address import AddressCluster
 from flows.clusters.kubernetes import KubernetesCluster
 from flows.clusters.local import LocalCluster
+from flows.clusters.local import launch as launch_local
 from flows.clusters.slurm import SlurmCluster
 from flows.schema import config_schema
 from pipeline.errors import ConfigError, EnergySweepError
@@ -403,3 +405,20 @@ def test_a_sweep_waits_worker_wait_seconds_for_its_first_worker_then_fails_in_on
     assert cluster_spec(SLURM).worker_wait == 3600
     assert cluster_spec(KUBE).worker_wait == 600
     assert cluster_spec({"kind": "address", "address": "tcp://h:1"}).worker_wait == 120
+
+
+def test_local_workers_keep_freed_memory_instead_of_dasks_trim_threshold() -> None:
+    """Dask's nanny would set MALLOC_TRIM_THRESHOLD_=65536 (twice the cascade's time, measured)."""
+    import os
+
+    import dask
+    import distributed  # noqa: F401  (its configuration defaults)
+
+    dask_default = dask.config.get("distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_")
+    with launch_local(LocalCluster(workers=1, dashboard_address=None)) as client:
+        trim = client.run(os.getenv, "MALLOC_TRIM_THRESHOLD_")
+        threads = client.run(os.getenv, "OMP_NUM_THREADS")
+    assert set(trim.values()) == {str(WORKER_MALLOC_TRIM_THRESHOLD)}
+    assert set(threads.values()) == {"1"}  # Dask's other pre-spawn variables stay
+    after = dask.config.get("distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_")
+    assert after == dask_default  # the setting lasts as long as the cluster, not longer

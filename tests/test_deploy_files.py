@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from flows.clusters import cluster_spec
+from flows.clusters._worker_env import worker_environ_variable
 from pipeline.sweep import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -263,6 +264,8 @@ def test_the_kubernetes_example_renders_the_operators_resource_offline() -> None
             "limits": {"memory": "2Gi"},
         }
         assert {"name": "OMP_NUM_THREADS", "value": "1"} in container["env"]
+        name, value = worker_environ_variable()
+        assert {"name": name, "value": value} in container["env"]
         assert container["volumeMounts"] == [{"name": "store", "mountPath": "/data/results"}]
         assert "args" not in container  # the image's entrypoint is energy-sweep: command, not args
         assert container["command"][:2] == ["dask", role]

@@ -19,6 +19,7 @@ import yaml
 from conftest import assert_same_store
 
 from flows.clusters import ClusterUnavailableError, cluster_spec, dask_client
+from flows.clusters._worker_env import WORKER_MALLOC_TRIM_THRESHOLD
 from flows.clusters.slurm import SlurmCluster, jobqueue_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,12 +102,14 @@ def test_workers_run_as_slurm_jobs_on_this_machine_only(slurm: None, tmp_path: P
         both = time.perf_counter() - submitted
         print(f"SLURM job start latency: first worker {first:.2f} s, both {both:.2f} s")
         job_ids = client.run(os.getenv, "SLURM_JOB_ID")  # by reference: read there
+        trim = client.run(os.getenv, "MALLOC_TRIM_THRESHOLD_")
         queued = _queued()
         assert client.scheduler.address.startswith("tcp://127.0.0.1:")
         assert client.dashboard_link.startswith("http://127.0.0.1:")
         assert all(address.startswith("tcp://127.0.0.1:") for address in job_ids)
     assert len(set(job_ids.values())) == 2 and None not in job_ids.values(), job_ids
     assert {queued[job] for job in job_ids.values()} == {"RUNNING"}
+    assert set(trim.values()) == {str(WORKER_MALLOC_TRIM_THRESHOLD)}  # not Dask's 65536
     assert first < 60  # measured here: about 2 s from scale() to a connected worker
     for job in job_ids.values():
         assert (tmp_path / "logs" / f"dask-worker-{job}.err").exists()

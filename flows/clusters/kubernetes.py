@@ -26,6 +26,7 @@ from pipeline.errors import ClusterUnavailableError
 
 from ._fields import StrictInteger
 from ._registry import register
+from ._worker_env import worker_environ_variable
 
 #: Most worker pods a sweep may ask for.
 MAX_PODS = 10_000
@@ -125,7 +126,7 @@ def dask_cluster_resource(spec: KubernetesCluster) -> dict[str, Any]:
             image=spec.image,
             n_workers=spec.workers,
             resources=spec.resources or None,
-            env=spec.env or None,
+            env=dict([worker_environ_variable()]) | spec.env,
             scheduler_service_type="ClusterIP",
         )
     )

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ._fields import MemorySize, StrictInteger, local_cap
 from ._registry import register
 from ._tls import TLSFiles, security
+from ._worker_env import worker_environ_config
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -63,11 +64,17 @@ class LocalCluster(BaseModel):
 
 @contextmanager
 def launch(spec: LocalCluster) -> Iterator[Client]:
-    """Start the worker processes, yield a client; stop both on exit."""
+    """Start the worker processes, yield a client; stop both on exit.
+
+    The nannies spawn (and respawn) their workers with the raised trim threshold of
+    :mod:`._worker_env` for as long as the cluster runs.
+    """
+    import dask
     from distributed import Client
     from distributed import LocalCluster as DaskLocalCluster
 
     with (
+        dask.config.set(worker_environ_config()),
         DaskLocalCluster(
             n_workers=spec.workers,
             threads_per_worker=spec.threads_per_worker,

@@ -11,6 +11,7 @@ path (a shared file system), or ``job_script_prologue`` must make it so (``modul
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -26,6 +27,7 @@ from pipeline.errors import ClusterUnavailableError
 from ._fields import JobMemory, StrictInteger
 from ._registry import register
 from ._tls import TLSFiles, security
+from ._worker_env import worker_environ_variable
 
 #: Most jobs a sweep may ask SLURM for.
 MAX_JOBS = 10_000
@@ -136,7 +138,7 @@ def jobqueue_options(spec: SlurmCluster) -> dict[str, Any]:
         "memory": spec.memory,
         "walltime": spec.walltime,
         "job_extra_directives": spec.job_extra_directives,
-        "job_script_prologue": spec.job_script_prologue,
+        "job_script_prologue": [worker_environ_export(), *spec.job_script_prologue],
         "interface": spec.interface,
         "death_timeout": spec.death_timeout,
         "log_directory": spec.log_directory,
@@ -145,6 +147,13 @@ def jobqueue_options(spec: SlurmCluster) -> dict[str, Any]:
     if spec.tls is not None:
         options |= {"security": security(spec.tls), "protocol": "tls://"}
     return options
+
+
+def worker_environ_export() -> str:
+    """The job script's line that gives the worker the trim threshold of
+    :mod:`._worker_env` (before the section's own prologue, which may override it)."""
+    name, value = worker_environ_variable()
+    return f"export {name}={shlex.quote(value)}"
 
 
 def jobqueue_class() -> type[JobqueueSLURMCluster]:
