@@ -105,6 +105,7 @@ def test_paper_sweep_validates() -> None:
     assert (coords["depth_per_bank"] <= cfg.depth).all()
     classes = set(cfg.signal_coords()["signal_class"])
     assert classes >= {"white_noise", "band_limited", "sobolev", "chirp", "lacunary", "ecg"}
+    assert "ecg_bitalino" in classes  # a second real ECG record (issue 9)
     assert len({g.params.get("s") for g in cfg.signals if g.kind == "sobolev"}) == 3
     assert np.unique(coords["bank_hash"]).size == len(families)
     long = load_config(CONFIGS / "paper_sweep_long.yaml")

@@ -76,6 +76,7 @@ def test_registry_names() -> None:
         "piecewise_constant",
         "lacunary",
         "ecg",
+        "ecg_bitalino",
         "nino",
     }
 
@@ -312,6 +313,40 @@ def test_nino_series() -> None:
     assert signals.nino(count=2).shape == (2, 132)
 
 
+@pytest.mark.usefixtures("no_network")
+def test_ecg_bitalino_is_a_second_real_record() -> None:
+    """Column A2 of pyhrv's SampleECG.txt, read from the file itself (not through pyhrv)."""
+    from pipeline.signals.kinds.ecg_bitalino import _sample_file
+
+    x = signals.ecg_bitalino(count=21, length=1024)
+    _check_contract(x, 21, 1024, "pyhrv.SampleECG", "ecg_bitalino")
+    rows = [
+        line.split("\t")
+        for line in _sample_file().read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    record = np.array([float(row[5]) for row in rows])
+    assert record.size == 22350  # 22.35 s at 1000 Hz
+    assert np.array_equal(np.array([int(row[0]) for row in rows[:16]]) % 16, np.arange(1, 17) % 16)
+    segment = record[5 * 1024 : 6 * 1024]
+    np.testing.assert_allclose(x.values[5], segment - segment.mean())
+    assert x["record_offset"].values[5] == 5 * 1024
+    # a real ECG: in most segments the QRS complexes stand far above the baseline
+    peaks = np.abs(x.values).max(axis=1) / x.values.std(axis=1)
+    assert np.median(peaks) > 4 and np.sum(peaks > 4) >= 18
+
+
+def test_ecg_bitalino_without_pyhrv_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from pipeline.signals.kinds import ecg_bitalino as module
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(InvalidParameterError, match=r"energy-sweep\[data\]") as info:
+        module._sample_file()
+    assert "\n" not in str(info.value)
+
+
 # ---------------------------------------------------------------------------- dispatch, errors
 
 
@@ -366,6 +401,8 @@ BAD_INPUTS = [
     ("nino", {"length": 265}, "length"),
     ("nino", {"count": 2, "length": 200}, "count"),
     ("nino", {"seed": 0}, "seed"),
+    ("ecg_bitalino", {"count": 22, "length": 1024}, "count"),
+    ("ecg_bitalino", {"seed": 0}, "seed"),
 ]
 
 

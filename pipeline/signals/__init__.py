@@ -26,6 +26,7 @@ from .arrays import NO_SEED, assemble, concat_signals, grid_dims
 from .kinds.band_limited import band_limited
 from .kinds.chirp import chirp
 from .kinds.ecg import ecg
+from .kinds.ecg_bitalino import ecg_bitalino
 from .kinds.lacunary import lacunary
 from .kinds.nino import nino
 from .kinds.piecewise_constant import piecewise_constant
@@ -48,6 +49,7 @@ __all__ = [
     "chirp",
     "concat_signals",
     "ecg",
+    "ecg_bitalino",
     "grid_dims",
     "lacunary",
     "make_signals",
