@@ -187,3 +187,30 @@ def test_scale_axes_take_the_family_declared_parameter() -> None:
         ("other banks", None, [2]),
     ]
     np.testing.assert_array_equal(panels[0].values, [2.0, 3.0])
+
+
+def test_scale_axes_never_put_two_banks_at_one_x() -> None:
+    # the paper sweep's gabor banks: spacing and delta both repeat, so no single parameter
+    # separates them (they were drawn on top of each other against spacing); meyer twice at
+    # dilation 2 (budgeted and exact) likewise; each family gets its own categorical panel
+    dataset = xr.Dataset(
+        coords={
+            "family": ("bank", ["meyer", "meyer", "meyer", "gabor", "gabor", "gabor", "gabor"]),
+            "bank_dilation": ("bank", [2.0, 3.0, 2.0, *[np.nan] * 4]),
+            "bank_spacing": ("bank", [*[np.nan] * 3, 1 / 16, 1 / 32, 1 / 16, 1 / 16]),
+            "bank_delta": ("bank", [*[np.nan] * 3, 1 / 16, 1 / 32, 1 / 64, 1 / 32]),
+        }
+    )
+    labels = ["m2", "m3", "m2 exact", "g16", "g32", "g16 d64", "g16 d32"]
+    families = [str(f) for f in dataset["family"].values]
+    panels = scale_axes(dataset, BankInfo(labels=labels, families=families, failed=[[]] * 7))
+    assert [(p.title, p.parameter, p.banks) for p in panels] == [
+        ("meyer", None, [0, 1, 2]),
+        ("gabor", None, [3, 4, 5, 6]),
+    ]
+    # with distinct spacings, gabor is drawn against spacing again
+    dataset = dataset.isel(bank=[3, 4])
+    panels = scale_axes(
+        dataset, BankInfo(labels=["g16", "g32"], families=["gabor"] * 2, failed=[[]] * 2)
+    )
+    assert [(p.title, p.parameter, p.banks) for p in panels] == [("gabor", "spacing", [0, 1])]

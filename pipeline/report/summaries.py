@@ -340,9 +340,12 @@ def bound_ratio_summary(dataset: xr.Dataset) -> xr.Dataset:
 def scale_axes(dataset: xr.Dataset, banks: BankInfo) -> list[ScalePanel]:
     """Panels of ``exponents.png``, one :class:`ScalePanel` each.
 
-    A family whose banks differ in a numeric parameter gets its own panel, against that
-    parameter (the first of the family's declared ``scale_parameters`` that varies, else any
-    other); all other banks share one panel, categorical by label (parameter None).
+    A family whose banks take distinct values of a numeric parameter gets its own panel, against
+    that parameter (the first of the family's declared ``scale_parameters`` that separates them,
+    else any other). A family of several banks that no single parameter separates (gabor banks
+    varying in spacing and delta, a meyer bank run twice with different budgets) gets its own
+    panel, categorical by label, so that no two banks share an x position; single banks of other
+    families share one categorical panel (parameter None).
     """
     names = [
         str(name)
@@ -363,10 +366,13 @@ def scale_axes(dataset: xr.Dataset, banks: BankInfo) -> list[ScalePanel]:
         chosen = None
         for name in order:
             values = columns[name][members]
-            if np.all(np.isfinite(values)) and len(set(values.tolist())) >= 2:
+            separates = len(members) >= 2 and len(set(values.tolist())) == len(members)
+            if separates and np.all(np.isfinite(values)):
                 chosen = name
                 break
-        if chosen is None:
+        if chosen is None and len(members) >= 2:
+            panels.append(ScalePanel(family, None, members, None))
+        elif chosen is None:
             rest.extend(members)
         else:
             panels.append(
