@@ -85,6 +85,7 @@ def test_show_tells_the_state_of_an_incomplete_store_and_how_to_open_it(
     assert f"fits: none yet (energy-sweep fit {store})" in out
     assert "families: morlet (1), meyer (1), gabor (1)" in out
     assert "signal classes: ecg (1), white_noise (1)" in out
+    assert "cascade: depth " in out and "path_rule all, sampling exact" in out
     # the lines of Python it prints run as they are, and print the slice
     code = out.split("open and slice it in Python:\n", 1)[1]
     code = "\n".join(line.strip() for line in code.splitlines())

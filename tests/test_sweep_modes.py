@@ -9,6 +9,7 @@ import pytest
 import yaml
 from conftest import build_store
 
+from flows.cli.library import store_summary
 from pipeline.cascade import propagate
 from pipeline.errors import ConfigError
 from pipeline.store import open_results, verify_store
@@ -104,3 +105,6 @@ def test_a_sweep_with_modes_stores_and_verifies_its_slack_and_error(tmp_path: Pa
             np.testing.assert_array_equal(stored[name].isel(bank=bank).values, direct[name].values)
     assert float(stored.rule_slack.isel(layer=2).min()) > 0
     assert float(stored.sampling_error.isel(layer=2).max()) > 0
+    # `show` says how the cascade ran
+    (cascade,) = [line for line in store_summary(Path(store)) if "cascade:" in line]
+    assert "path_rule frequency_decreasing, sampling critical, oversampling 2" in cascade

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -80,7 +81,6 @@ def store_summary(store: Path) -> list[str]:
     computed (a dask computation would import Dask's distributed scheduler, seconds of start-up).
     """
     import os
-    from collections import Counter
 
     import zarr
 
@@ -102,6 +102,7 @@ def store_summary(store: Path) -> list[str]:
         "disk",
         "  families: " + ", ".join(f"{name} ({n})" for name, n in families.items()),
         "  signal classes: " + ", ".join(f"{name} ({n})" for name, n in classes.items()),
+        *_cascade_lines(root, attrs),
     ]
     state = unit_state(store)
     lines += state.lines(store)
@@ -124,6 +125,31 @@ def store_summary(store: Path) -> list[str]:
         f'  ds = open_results("{store}")',
         f"  print(ds.propagated_energy.sel({selection}).values)",
     ]
+    return lines
+
+
+def _cascade_lines(root: Any, attrs: dict[str, object]) -> list[str]:
+    """How the cascade ran: the sweep's depth, budget, precision and modes, then the values per
+    bank where banks differ (``depth_per_bank``, ``energy_budget_per_bank``, ``<mode>_per_bank``)."""
+    from pipeline.sweep.banks import BUDGET_PER_BANK, DEPTH_PER_BANK, MODE_DEFAULTS
+
+    sweep = [f"{key} {attrs[key]}" for key in ("depth", "energy_budget", "dtype") if key in attrs]
+    sweep += [f"{name} {attrs.get(name, default)}" for name, default in MODE_DEFAULTS.items()]
+    lines = ["  cascade: " + ", ".join(sweep)]
+    per_bank = []
+    for key in (DEPTH_PER_BANK, BUDGET_PER_BANK, *(f"{name}_per_bank" for name in MODE_DEFAULTS)):
+        array = root.get(key)
+        if array is None:
+            continue
+        counts = Counter(
+            f"{value:g}" if isinstance(value, float) else str(value)
+            for value in array[...].tolist()
+        )
+        if len(counts) > 1:
+            values = ", ".join(f"{value} ({n} banks)" for value, n in counts.items())
+            per_bank.append(f"{key.removesuffix('_per_bank')} {values}")
+    if per_bank:
+        lines.append("  per bank: " + "; ".join(per_bank))
     return lines
 
 
