@@ -26,6 +26,14 @@ _DESCRIPTIONS = {
         "sum of the energies of the paths pruned at layers 1..n; an upper bound on what the "
         "pruned subtrees carry in layer n (and in every deeper layer).",
     ),
+    "slack_bound": (
+        "modulus bound on what the pruned subtrees carry in layer n",
+        "slack = modulus: sum over the paths dropped at layer n of their energy e, plus over the "
+        "paths dropped at layers k < n of their tails T <= e (what a dropped child's modulus "
+        "can pass beyond the low-pass of its next module, docs/theory.md §17). True W_n lies in "
+        "[W_n, W_n + slack_bound_n], true F_n in [F_n, F_n + slack_bound_n]; slack_bound_n <= "
+        "pruned_slack_n.",
+    ),
     "rule_slack": (
         "energy dropped by the path rule at layers <= n",
         "sum of the energies of the children that the path rule does not follow (path_rule = "
@@ -59,21 +67,27 @@ _ATTRS: dict[str, dict[str, str]] = {
 #: Variables about the cascade's modes (path rule, critical sampling): in every output of
 #: ``propagate``, in a store only when its sweep uses the modes.
 MODE_VARIABLE_NAMES = ("rule_slack", "sampling_error")
+#: The variable of ``slack = "modulus"``: in the output of ``propagate`` and in a store only then.
+SLACK_BOUND = "slack_bound"
 #: Attributes of every output variable but the mode ones: long_name, description (with its
 #: formula), units.
 VARIABLE_ATTRS: dict[str, dict[str, str]] = {
-    name: attrs for name, attrs in _ATTRS.items() if name not in MODE_VARIABLE_NAMES
+    name: attrs
+    for name, attrs in _ATTRS.items()
+    if name not in MODE_VARIABLE_NAMES and name != SLACK_BOUND
 }
 #: The same for :data:`MODE_VARIABLE_NAMES`.
 MODE_VARIABLE_ATTRS: dict[str, dict[str, str]] = {
     name: _ATTRS[name] for name in MODE_VARIABLE_NAMES
 }
+#: The same for :data:`SLACK_BOUND`.
+SLACK_BOUND_ATTRS: dict[str, str] = _ATTRS[SLACK_BOUND]
 
 
 class Accumulator:
     """Per-signal, per-layer sums, in float64 whatever the working precision."""
 
-    def __init__(self, batch: int, depth: int) -> None:
+    def __init__(self, batch: int, depth: int, *, bound: bool = False) -> None:
         self.batch = batch
         self.propagated = np.zeros((batch, depth + 1))
         self.feature = np.full((batch, depth + 1), np.nan)
@@ -82,6 +96,7 @@ class Accumulator:
         self.rule = np.zeros((batch, depth + 1))
         self.sampling = np.zeros((batch, depth + 1))
         self.paths = np.zeros((batch, depth + 1), dtype=np.int64)
+        self.bound = np.zeros((batch, depth + 1)) if bound else None  # slack_bound
 
     def add(self, table: NDArray, layer: int, owner: NDArray[np.int64], values: NDArray) -> None:
         """``table[s, layer] += sum of values[i] over i with owner[i] == s``."""
@@ -112,10 +127,13 @@ def to_dataset(
         "paths": (dims, acc.paths),
         "input_energy": (("signal",), input_energy),
     }
+    if acc.bound is not None:
+        data[SLACK_BOUND] = (dims, acc.bound)
     coords = {"signal": np.arange(acc.batch), "layer": np.arange(depth + 1), **signal_coords}
     dataset = xr.Dataset(data, coords=coords)
     for name, attrs in _ATTRS.items():
-        dataset[name].attrs.update(attrs)
+        if name in dataset:
+            dataset[name].attrs.update(attrs)
     dataset["layer"].attrs["long_name"] = "layer n (path length)"
     families = sorted({b.family for b in banks})
     dataset.attrs.update(
