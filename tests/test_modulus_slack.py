@@ -3,18 +3,26 @@ full-grid evaluation, and the sandwich against exact runs (docs/theory.md §17).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
-from conftest import SMALL_BANK_PARAMS
+import yaml
+from conftest import SMALL_BANK_PARAMS, build_store
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.analysis.local_rates import local_rates
+from pipeline.analysis.resolution import sandwich_slack
 from pipeline.cascade import propagate
 from pipeline.cascade.modulus_slack import fejer_spectrum, filter_shifts, modulus_plan
 from pipeline.cascade.plan import layer_plan
-from pipeline.errors import InvalidParameterError
+from pipeline.errors import ConfigError, InvalidParameterError
 from pipeline.filters import FilterBank, make_bank
 from pipeline.signals import make_signals
+from pipeline.store import open_results, verify_store
+from pipeline.sweep import SweepConfig, load_config
+from pipeline.sweep.unit import bank_for
 
 #: 1-D banks of the sandwich test, and one 2-D family.
 FAMILIES_1D = ["meyer", "gabor", "morlet", "random"]
@@ -178,3 +186,79 @@ def test_bad_slack_values_and_banks_are_refused() -> None:
     loud = FilterBank.from_arrays(BANKS[0].lowpass * 1.5, BANKS[0].filters, normalise=False)
     with pytest.raises(InvalidParameterError, match="upper frame bound"):
         propagate(x, loud, 3, slack="modulus")
+
+
+# ---- the sweep, the store and the analysis ------------------------------------------------
+
+
+def _sweep(store: Path, **extra: object) -> dict:
+    return {
+        "name": "bounds",
+        "length": 64,
+        "signals": [
+            {"kind": "white_noise", "count": 2, "seed": 0},
+            {"kind": "sobolev", "count": 2, "seed": 1, "params": {"s": 1.0}},
+        ],
+        "banks": [{"family": "meyer"}, {"family": "gabor", "params": {"spacing": 0.125}}],
+        "depth": 5,
+        "energy_budget": 1e-2,
+        "chunk": 2,
+        "store": str(store),
+        **extra,
+    }
+
+
+def test_the_slack_is_a_mode_of_the_sweep(tmp_path: Path) -> None:
+    plain = SweepConfig.from_mapping(_sweep(tmp_path / "s.zarr"))
+    explicit = SweepConfig.from_mapping(_sweep(tmp_path / "s.zarr", slack="energy"))
+    modulus = SweepConfig.from_mapping(_sweep(tmp_path / "s.zarr", slack="modulus"))
+    assert "slack:" not in plain.canonical_text() and "slack_per_bank" not in plain.bank_coords()
+    assert explicit.computation_hash() == plain.computation_hash()
+    assert modulus.computation_hash() != plain.computation_hash()
+    assert SweepConfig.from_yaml(modulus.canonical_text()) == modulus
+    spec = _sweep(tmp_path / "s.zarr")
+    spec["banks"][1]["slack"] = "modulus"
+    own = SweepConfig.from_mapping(spec)
+    assert list(own.bank_coords()["slack_per_bank"]) == ["energy", "modulus"]
+    with pytest.raises(ConfigError) as caught:
+        SweepConfig.from_mapping(_sweep(tmp_path / "s.zarr", slack="tight"))
+    assert "slack" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_the_analysis_takes_slack_bound_when_there_is_one() -> None:
+    x = _signals_1d(64)
+    result = propagate(x, BANKS[0], 6, 1e-4, slack="modulus")
+    result.attrs["grid_shape"] = [64]
+    assert sandwich_slack(result).identical(result.slack_bound)
+    plain = result.drop_vars("slack_bound")
+    assert sandwich_slack(plain).identical(plain.pruned_slack)
+    tight, loose = local_rates(result), local_rates(plain)
+    # a tighter slack narrows the local-rate intervals, or resolves more layers
+    assert int(tight.local_rate.count()) >= int(loose.local_rate.count())
+    both = np.isfinite(loose.local_rate_lower.values)
+    assert np.all(
+        tight.local_rate_lower.values[both] >= loose.local_rate_lower.values[both] - 1e-12
+    )
+    assert not tight.local_rate_lower.equals(loose.local_rate_lower)
+
+
+@pytest.mark.slow
+def test_a_sweep_stores_the_slack_bound_of_its_modulus_banks(tmp_path: Path) -> None:
+    spec = _sweep(tmp_path / "slack.zarr")
+    spec["banks"][1]["slack"] = "modulus"
+    config_path = tmp_path / "sweep.yaml"
+    config_path.write_text(yaml.safe_dump(spec))
+    store = build_store(config_path)
+    assert verify_store(store).ok
+    stored = open_results(store)
+    config = load_config(config_path)
+    signals = config.load_signals(0, 4)
+    energy_bank = propagate(signals, bank_for(config, 0), 5, 1e-2)
+    modulus_bank = propagate(signals, bank_for(config, 1), 5, 1e-2, slack="modulus")
+    np.testing.assert_array_equal(
+        stored.slack_bound.isel(bank=0).values, energy_bank.pruned_slack.values
+    )
+    np.testing.assert_array_equal(
+        stored.slack_bound.isel(bank=1).values, modulus_bank.slack_bound.values
+    )
+    assert float((stored.slack_bound - stored.pruned_slack).isel(bank=1).min()) < 0

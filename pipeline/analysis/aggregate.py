@@ -24,13 +24,20 @@ from collections.abc import Sequence
 
 import xarray as xr
 
+from ..cascade import SLACK_BOUND
 from .bounds import EPSILONS, RADIAL_POWER, compare_bounds
 from .fit import fit_decay
 from .local_rates import local_rates, pooled_local_rates
 from .pooled import pool_fits, signal_pools
 
 #: What the fits read from the store.
-ENERGY_INPUTS = ("propagated_energy", "feature_energy", "pruned_slack", "input_energy")
+ENERGY_INPUTS = (
+    "propagated_energy",
+    "feature_energy",
+    "pruned_slack",
+    SLACK_BOUND,  # in stores with slack = modulus (sandwich_slack picks it)
+    "input_energy",
+)
 #: ... and the spectral quantities the bounds read.
 SPECTRAL_INPUTS = (RADIAL_POWER,)
 

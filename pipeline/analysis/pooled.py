@@ -43,7 +43,7 @@ from ..validation import check_integer
 from .bootstrap import poisson_weights, quantile_ignoring_nan
 from .fit import MIN_LAYERS, curve_statistics, preferred
 from .fit_models import fit_models, flag_attributes
-from .resolution import grid_settings
+from .resolution import grid_settings, sandwich_slack
 
 #: Name of the pool that holds every signal.
 ALL_SIGNALS = "all"
@@ -109,7 +109,7 @@ def curve_sums(energies: xr.Dataset, *, last_layer: int | None = None) -> xr.Dat
     result = xr.apply_ufunc(
         _curve_sums,
         energies.propagated_energy,
-        energies.pruned_slack,
+        sandwich_slack(energies),
         kwargs={
             "layers": energies.layer.values,
             "last_layer": last_layer,

@@ -35,7 +35,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import xarray as xr
 from numpy.typing import NDArray
+
+from ..cascade import SLACK_BOUND
 
 #: A layer is used only if W_n exceeds this multiple of its pruning slack.
 SLACK_FACTOR = 10.0
@@ -48,6 +51,14 @@ DEFAULT_LOG2_SAMPLES = 24
 #: First layer the decay models are fitted on: W_1 = ||f||^2 - F_0 is a property of the input
 #: spectrum, not of propagation (docs/theory.md §13).
 FIRST_FIT_LAYER = 2
+
+
+def sandwich_slack(energies: xr.Dataset) -> xr.DataArray:
+    r"""The slack :math:`s_n` of the sandwich :math:`W_n^{\text{true}} \in [W_n, W_n + s_n]`
+    that every fit, local rate, pool and figure uses: ``slack_bound`` where the data has it
+    (``slack = modulus``, docs/theory.md §17; equal to ``pruned_slack`` for banks without it),
+    else ``pruned_slack`` (§2)."""
+    return energies[SLACK_BOUND] if SLACK_BOUND in energies else energies["pruned_slack"]
 
 
 def unit_round_off(dtype: str | np.dtype = "float64") -> float:

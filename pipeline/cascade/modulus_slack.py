@@ -127,9 +127,7 @@ class ModulusPlan:
         return np.clip(child_energy - captured, 0.0, child_energy)
 
 
-def modulus_plan(
-    plan: LayerPlan, next_bank: FilterBank, shifts: int | None = None
-) -> ModulusPlan:
+def modulus_plan(plan: LayerPlan, next_bank: FilterBank, shifts: int | None = None) -> ModulusPlan:
     r"""The :class:`ModulusPlan` of the children of ``plan``'s filters, whose signals go through
     ``next_bank`` (its low-pass bounds the kernel r; docs/theory.md §17); ``shifts`` per filter
     (default :data:`SHIFTS`)."""

@@ -32,7 +32,7 @@ _DESCRIPTIONS = {
         "paths dropped at layers k < n of their tails T <= e (what a dropped child's modulus "
         "can pass beyond the low-pass of its next module, docs/theory.md §17). True W_n lies in "
         "[W_n, W_n + slack_bound_n], true F_n in [F_n, F_n + slack_bound_n]; slack_bound_n <= "
-        "pruned_slack_n.",
+        "pruned_slack_n. In a store, equal to pruned_slack for banks with slack = energy.",
     ),
     "rule_slack": (
         "energy dropped by the path rule at layers <= n",
@@ -66,22 +66,19 @@ _ATTRS: dict[str, dict[str, str]] = {
 }
 #: Variables about the cascade's modes (path rule, critical sampling): in every output of
 #: ``propagate``, in a store only when its sweep uses the modes.
-MODE_VARIABLE_NAMES = ("rule_slack", "sampling_error")
-#: The variable of ``slack = "modulus"``: in the output of ``propagate`` and in a store only then.
+#: The variable of ``slack = "modulus"``: in the output of ``propagate`` only then; in a store
+#: with the modes, where it equals ``pruned_slack`` for the banks with ``slack = "energy"``.
 SLACK_BOUND = "slack_bound"
+MODE_VARIABLE_NAMES = ("rule_slack", "sampling_error", SLACK_BOUND)
 #: Attributes of every output variable but the mode ones: long_name, description (with its
 #: formula), units.
 VARIABLE_ATTRS: dict[str, dict[str, str]] = {
-    name: attrs
-    for name, attrs in _ATTRS.items()
-    if name not in MODE_VARIABLE_NAMES and name != SLACK_BOUND
+    name: attrs for name, attrs in _ATTRS.items() if name not in MODE_VARIABLE_NAMES
 }
 #: The same for :data:`MODE_VARIABLE_NAMES`.
 MODE_VARIABLE_ATTRS: dict[str, dict[str, str]] = {
     name: _ATTRS[name] for name in MODE_VARIABLE_NAMES
 }
-#: The same for :data:`SLACK_BOUND`.
-SLACK_BOUND_ATTRS: dict[str, str] = _ATTRS[SLACK_BOUND]
 
 
 class Accumulator:
