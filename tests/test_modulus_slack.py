@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.analysis.local_rates import local_rates
-from pipeline.analysis.resolution import sandwich_slack
+from pipeline.analysis.resolution import sandwich, sandwich_slack
 from pipeline.cascade import propagate
-from pipeline.cascade.modulus_slack import fejer_spectrum, filter_shifts, modulus_plan
+from pipeline.cascade.modulus_slack import SHIFTS, fejer_spectrum, filter_shifts, modulus_plan
 from pipeline.cascade.plan import layer_plan
 from pipeline.errors import ConfigError, InvalidParameterError
 from pipeline.filters import FilterBank, make_bank
@@ -101,7 +101,7 @@ def test_the_folded_tails_equal_a_full_grid_evaluation(bank: FilterBank) -> None
     mirror = bank.mirror_index
     for column, k in enumerate(rows):
         members = [k] if mirror[k] in (-1, k) else [k, mirror[k]]
-        shifts = filter_shifts(np.abs(bank.filters[k]) ** 2, kernel_power, 3)
+        shifts = filter_shifts(np.abs(bank.filters[k]) ** 2, kernel_power, SHIFTS)
         for i in range(3):
             tail = 0.0
             for member in members:
@@ -140,14 +140,16 @@ def test_the_modulus_sandwich_holds_against_an_exact_run(
         x = _signals_1d(bank.shape[0])
     else:
         x = make_signals("cartoon", count=2, shape=bank.shape, seed=1).values
-    exact = propagate(x, bank, depth, path_rule=path_rule)
+    exact = propagate(x, bank, depth)  # the frame: a path rule drops like pruning
     pruned = propagate(x, bank, depth, 1e-2, path_rule=path_rule, slack="modulus")
     energy = pruned.input_energy.values[:, None]
     tol = 1e-12 * energy
     w, w_true = pruned.propagated_energy.values, exact.propagated_energy.values
     f, f_true = pruned.feature_energy.values[:, :depth], exact.feature_energy.values[:, :depth]
     bound, slack = pruned.slack_bound.values, pruned.pruned_slack.values
-    assert np.all(w_true >= w - tol) and np.all(w_true <= w + bound + tol)
+    dropped = pruned.dropped_energy.values
+    assert np.all(w_true >= w + dropped - tol) and np.all(w_true <= w + bound + tol)
+    assert np.all(dropped <= bound + tol) and np.any(dropped > 0)
     assert np.all(f_true >= f - tol) and np.all(f_true <= f + bound[:, :depth] + tol)
     assert np.all(bound <= slack + tol)
     assert np.any(bound < 0.9 * slack)  # tighter somewhere
@@ -174,6 +176,8 @@ def test_the_default_is_unchanged_and_modulus_only_adds_slack_bound() -> None:
     default = propagate(x, BANKS[0], 5, 1e-2)
     modulus = propagate(x, BANKS[0], 5, 1e-2, slack="modulus")
     assert "slack_bound" not in default and "slack" not in default.attrs
+    assert "dropped_energy" not in default
+    assert set(modulus.data_vars) - set(default.data_vars) == {"slack_bound", "dropped_energy"}
     for name in default.data_vars:
         np.testing.assert_array_equal(default[name].values, modulus[name].values)
     assert {k: v for k, v in modulus.attrs.items() if k != "slack"} == default.attrs
@@ -230,8 +234,14 @@ def test_the_analysis_takes_slack_bound_when_there_is_one() -> None:
     result = propagate(x, BANKS[0], 6, 1e-4, slack="modulus")
     result.attrs["grid_shape"] = [64]
     assert sandwich_slack(result).identical(result.slack_bound)
-    plain = result.drop_vars("slack_bound")
+    lower, width = sandwich(result)
+    np.testing.assert_array_equal(lower, result.propagated_energy + result.dropped_energy)
+    np.testing.assert_allclose(
+        lower + width, result.propagated_energy + result.slack_bound, rtol=1e-15
+    )
+    plain = result.drop_vars(["slack_bound", "dropped_energy"])
     assert sandwich_slack(plain).identical(plain.pruned_slack)
+    assert sandwich(plain)[0].identical(plain.propagated_energy)
     tight, loose = local_rates(result), local_rates(plain)
     # a tighter slack narrows the local-rate intervals, or resolves more layers
     assert int(tight.local_rate.count()) >= int(loose.local_rate.count())
@@ -258,7 +268,7 @@ def test_a_sweep_stores_the_slack_bound_of_its_modulus_banks(tmp_path: Path) -> 
     np.testing.assert_array_equal(
         stored.slack_bound.isel(bank=0).values, energy_bank.pruned_slack.values
     )
-    np.testing.assert_array_equal(
-        stored.slack_bound.isel(bank=1).values, modulus_bank.slack_bound.values
-    )
+    for name in ("slack_bound", "dropped_energy"):
+        np.testing.assert_array_equal(stored[name].isel(bank=1).values, modulus_bank[name].values)
+    assert float(abs(stored.dropped_energy.isel(bank=0)).max()) == 0.0
     assert float((stored.slack_bound - stored.pruned_slack).isel(bank=1).min()) < 0

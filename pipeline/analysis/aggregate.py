@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import xarray as xr
 
-from ..cascade import SLACK_BOUND
+from ..cascade import DROPPED_ENERGY, SLACK_BOUND
 from .bounds import EPSILONS, RADIAL_POWER, compare_bounds
 from .fit import fit_decay
 from .local_rates import local_rates, pooled_local_rates
@@ -35,7 +35,8 @@ ENERGY_INPUTS = (
     "propagated_energy",
     "feature_energy",
     "pruned_slack",
-    SLACK_BOUND,  # in stores with slack = modulus (sandwich_slack picks it)
+    SLACK_BOUND,  # in stores with the modes (analysis.resolution.sandwich takes them)
+    DROPPED_ENERGY,
     "input_energy",
 )
 #: ... and the spectral quantities the bounds read.

@@ -140,7 +140,7 @@ def expand_energies(
         acc.pruned[:, n + 1 :] += ruled[:, None]
     if n + 1 == depth:
         if before_rule is not None:  # only path-rule drops here: their energy, no tail
-            record_dropped(acc.bound, n, block.owner, before_rule, None, child_energy == 0)
+            record_dropped(acc, n, block.owner, before_rule, None, child_energy == 0)
         live = child_energy > 0
         acc.add(acc.propagated, depth, block.owner, child_energy.sum(axis=1))
         acc.add(acc.paths, depth, block.owner, np.sum(child_weight * live, axis=1))
@@ -156,7 +156,7 @@ def expand_energies(
             if modulus is None
             else modulus.tail(power, before_rule, child_weight, scale)
         )
-        record_dropped(acc.bound, n, block.owner, before_rule, tail, ~keep)
+        record_dropped(acc, n, block.owner, before_rule, tail, ~keep)
     row, col = np.nonzero(keep)
     acc.add(acc.propagated, n + 1, block.owner[row], child_energy[row, col])
     acc.add(acc.paths, n + 1, block.owner[row], child_weight[row, col])

@@ -23,12 +23,13 @@ from numpy.typing import NDArray
 from ..errors import InvalidParameterError
 from ..filters import FilterBank
 from ..grid import Grid
+from .output import Accumulator
 from .plan import LayerPlan
 
 #: Values of ``propagate``'s ``slack`` argument.
 SLACKS = ("energy", "modulus")
 #: Shifts per filter (the filter's peak, then peaks of what the earlier ones leave uncovered).
-SHIFTS = 3
+SHIFTS = 6
 #: Triangle half-widths tried per axis, in 1-D and in 2-D (the 2-D search tries their product).
 WIDTHS_TRIED = (64, 16)
 #: The modulus slack needs a Littlewood–Paley sum <= 1 in every bin; this much round-off is let
@@ -160,20 +161,24 @@ def check_frame(banks: list[FilterBank]) -> None:
 
 
 def record_dropped(
-    bound: NDArray[np.float64],
+    acc: Accumulator,
     layer: int,
     owner: NDArray[np.int64],
     energy: NDArray[np.float64],
     tail: NDArray[np.float64] | None,
     dropped: NDArray[np.bool_],
 ) -> None:
-    r"""Add the dropped children of layer ``layer`` + 1 to ``bound`` ``(batch, depth + 1)``:
-    their energy e at layer ``layer`` + 1, their tails T at every deeper layer."""
-    batch = bound.shape[0]
-    bound[:, layer + 1] += np.bincount(
+    r"""Add the dropped children of layer ``layer`` + 1 to ``acc.bound`` (``slack_bound``):
+    their energy e at layer ``layer`` + 1, their tails T at every deeper layer; and their
+    energy to ``acc.dropped`` (``dropped_energy``, exactly part of :math:`W^{\text{true}}`
+    at layer ``layer`` + 1)."""
+    batch, layers = acc.bound.shape
+    energy_dropped = np.bincount(
         owner, weights=np.sum(energy, axis=1, where=dropped), minlength=batch
     )
-    if tail is not None and layer + 2 < bound.shape[1]:
-        bound[:, layer + 2 :] += np.bincount(
+    acc.bound[:, layer + 1] += energy_dropped
+    acc.dropped[:, layer + 1] += energy_dropped
+    if tail is not None and layer + 2 < layers:
+        acc.bound[:, layer + 2 :] += np.bincount(
             owner, weights=np.sum(tail, axis=1, where=dropped), minlength=batch
         )[:, None]

@@ -34,6 +34,13 @@ _DESCRIPTIONS = {
         "[W_n, W_n + slack_bound_n], true F_n in [F_n, F_n + slack_bound_n]; slack_bound_n <= "
         "pruned_slack_n. In a store, equal to pruned_slack for banks with slack = energy.",
     ),
+    "dropped_energy": (
+        "energy of the paths dropped at layer n",
+        "slack = modulus: sum of the energies of the children dropped at layer n itself "
+        "(pruned or barred by the path rule), known exactly from their parents' spectra: they "
+        "belong to the true W_n, so W_n + dropped_energy_n <= true W_n <= W_n + slack_bound_n "
+        "(docs/theory.md §17). In a store, 0 for banks with slack = energy.",
+    ),
     "rule_slack": (
         "energy dropped by the path rule at layers <= n",
         "sum of the energies of the children that the path rule does not follow (path_rule = "
@@ -69,7 +76,9 @@ _ATTRS: dict[str, dict[str, str]] = {
 #: The variable of ``slack = "modulus"``: in the output of ``propagate`` only then; in a store
 #: with the modes, where it equals ``pruned_slack`` for the banks with ``slack = "energy"``.
 SLACK_BOUND = "slack_bound"
-MODE_VARIABLE_NAMES = ("rule_slack", "sampling_error", SLACK_BOUND)
+#: Its companion: the energy of the children dropped at layer n (0 in a store for energy banks).
+DROPPED_ENERGY = "dropped_energy"
+MODE_VARIABLE_NAMES = ("rule_slack", "sampling_error", SLACK_BOUND, DROPPED_ENERGY)
 #: Attributes of every output variable but the mode ones: long_name, description (with its
 #: formula), units.
 VARIABLE_ATTRS: dict[str, dict[str, str]] = {
@@ -94,6 +103,7 @@ class Accumulator:
         self.sampling = np.zeros((batch, depth + 1))
         self.paths = np.zeros((batch, depth + 1), dtype=np.int64)
         self.bound = np.zeros((batch, depth + 1)) if bound else None  # slack_bound
+        self.dropped = np.zeros((batch, depth + 1)) if bound else None  # dropped_energy
 
     def add(self, table: NDArray, layer: int, owner: NDArray[np.int64], values: NDArray) -> None:
         """``table[s, layer] += sum of values[i] over i with owner[i] == s``."""
@@ -126,6 +136,7 @@ def to_dataset(
     }
     if acc.bound is not None:
         data[SLACK_BOUND] = (dims, acc.bound)
+        data[DROPPED_ENERGY] = (dims, acc.dropped)
     coords = {"signal": np.arange(acc.batch), "layer": np.arange(depth + 1), **signal_coords}
     dataset = xr.Dataset(data, coords=coords)
     for name, attrs in _ATTRS.items():

@@ -133,7 +133,7 @@ def create_store(
     run_id
         the run named in the provenance entry (default: a new uuid).
     mode_variables
-        the store also holds ``rule_slack``, ``sampling_error`` and ``slack_bound`` (a sweep
+        the store also holds ``rule_slack``, ``sampling_error``, ``slack_bound`` and ``dropped_energy`` (a sweep
         with a path rule, critical sampling or the modulus slack,
         :data:`~pipeline.store.layout.MODE_VARIABLES`).
 

@@ -91,7 +91,8 @@ def variable_attributes() -> dict[str, dict[str, str]]:
 
 def uses_modes(config: SweepConfig) -> bool:
     """Whether any bank of the sweep runs with a path rule, critical sampling or the modulus
-    slack (then the store holds ``rule_slack``, ``sampling_error`` and ``slack_bound``)."""
+    slack (then the store holds ``rule_slack``, ``sampling_error``, ``slack_bound``
+    and ``dropped_energy``)."""
     return any(
         bank_modes(entry, config.plan.spec_modes()) != MODE_DEFAULTS
         for entry in config.bank_table()

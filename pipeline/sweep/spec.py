@@ -262,7 +262,8 @@ class SweepConfig(BaseModel):
         path's modulus on a grid of ``oversampling`` x its filter's support) and oversampling
         factor (>= 1): :func:`pipeline.cascade.propagate`, docs/theory.md §15, §16. ``slack``:
         ``energy`` (``pruned_slack`` only) or ``modulus`` (the store also holds
-        ``slack_bound``, a tighter rigorous slack, docs/theory.md §17). A bank entry may
+        ``slack_bound`` and ``dropped_energy``, a tighter rigorous sandwich, docs/theory.md
+        §17). A bank entry may
         override each.
     chunk
         Signals per work unit, and the store's chunk along ``signal``.
