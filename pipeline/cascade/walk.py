@@ -85,7 +85,8 @@ def propagate(
     xarray.Dataset
         over ``(signal, layer)``: ``propagated_energy`` :math:`W_n` (:math:`W_0 = \|f\|^2`),
         ``feature_energy`` :math:`F_n` for n < depth (NaN at n = depth), ``pruned_slack``,
-        ``rule_slack``, ``sampling_error``, ``paths``, with ``slack="modulus"`` ``slack_bound``;
+        ``rule_slack``, ``sampling_error``, ``paths``, with ``slack="modulus"`` ``slack_bound``
+        and ``dropped_energy``;
         ``input_energy`` over ``signal``; attributes include ``path_rule``, ``sampling``,
         ``oversampling``, ``slack``. Energies are sums of squares of samples
         (:math:`\|u\|^2 = \sum_t |u[t]|^2`, t over the grid).
@@ -99,8 +100,9 @@ def propagate(
         \quad \|f\|^2 = \sum_{n<N} F_n + W_N + s_N, \quad s_N \le \text{budget}\cdot\|f\|^2,
 
     with :math:`s_n` = ``pruned_slack``; the two sandwiches also hold with ``slack_bound``
-    :math:`\le s_n` in place of :math:`s_n` (not the identity). For a bank with frame bounds A, B (not Parseval) the
-    identity becomes :math:`A'^N\|f\|^2 \le \sum_{n<N} F_n + W_N + s_N \le B'^N\|f\|^2`,
+    :math:`b_n \le s_n` in place of :math:`s_n` (not the identity), and
+    :math:`W_n^{\text{true}} \ge W_n + d_n` with :math:`d_n` = ``dropped_energy``. For a
+    bank with frame bounds A, B (not Parseval) the identity becomes :math:`A'^N\|f\|^2 \le \sum_{n<N} F_n + W_N + s_N \le B'^N\|f\|^2`,
     :math:`A' = \min(1, A)`, :math:`B' = \max(1, B)`.
     """
     banks = as_banks(bank, depth)
