@@ -102,7 +102,8 @@ def propagate(
     with :math:`s_n` = ``pruned_slack``; the two sandwiches also hold with ``slack_bound``
     :math:`b_n \le s_n` in place of :math:`s_n` (not the identity), and
     :math:`W_n^{\text{true}} \ge W_n + d_n` with :math:`d_n` = ``dropped_energy``. For a
-    bank with frame bounds A, B (not Parseval) the identity becomes :math:`A'^N\|f\|^2 \le \sum_{n<N} F_n + W_N + s_N \le B'^N\|f\|^2`,
+    bank with frame bounds A, B (not Parseval) the identity becomes
+    :math:`A'^N\|f\|^2 \le \sum_{n<N} F_n + W_N + s_N \le B'^N\|f\|^2`,
     :math:`A' = \min(1, A)`, :math:`B' = \max(1, B)`.
     """
     banks = as_banks(bank, depth)
