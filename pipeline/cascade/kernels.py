@@ -113,7 +113,8 @@ def expand_energies(
     the first ``b`` bins of the folded powers. Children barred by ``path_rule``
     (:mod:`.rules`) are dropped and accounted in ``pruned_slack`` and ``rule_slack``. Given a
     ``modulus`` plan, every dropped child also enters ``acc.bound`` (``slack_bound``): its energy
-    at its own layer, its tail :math:`T \le e` deeper (:mod:`.modulus_slack`, docs/theory.md §17).
+    at its own layer, its tail :math:`T \le e` deeper; and ``acc.dropped`` (``dropped_energy``)
+    at its own layer (:mod:`.modulus_slack`, docs/theory.md §17).
     """
     n = block.layer
     power = np.abs(block.spectra).astype(np.float64, copy=False)

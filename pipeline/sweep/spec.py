@@ -263,8 +263,7 @@ class SweepConfig(BaseModel):
         factor (>= 1): :func:`pipeline.cascade.propagate`, docs/theory.md §15, §16. ``slack``:
         ``energy`` (``pruned_slack`` only) or ``modulus`` (the store also holds
         ``slack_bound`` and ``dropped_energy``, a tighter rigorous sandwich, docs/theory.md
-        §17). A bank entry may
-        override each.
+        §17). A bank entry may override each.
     chunk
         Signals per work unit, and the store's chunk along ``signal``.
     store
