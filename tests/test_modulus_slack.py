@@ -272,3 +272,13 @@ def test_a_sweep_stores_the_slack_bound_of_its_modulus_banks(tmp_path: Path) -> 
         np.testing.assert_array_equal(stored[name].isel(bank=1).values, modulus_bank[name].values)
     assert float(abs(stored.dropped_energy.isel(bank=0)).max()) == 0.0
     assert float((stored.slack_bound - stored.pruned_slack).isel(bank=1).min()) < 0
+
+
+def test_critical_sampling_takes_the_modulus_slack_on_its_band_limited_spectra() -> None:
+    # the tails use the first bins of the folded powers, like the child energies
+    x = _signals_1d(64)
+    fast = propagate(x, BANKS[0], 5, 1e-2, sampling="critical", slack="modulus")
+    tol = 1e-12 * fast.input_energy.values[:, None]
+    bound, slack = fast.slack_bound.values, fast.pruned_slack.values
+    assert np.all(fast.dropped_energy.values <= bound + tol) and np.all(bound <= slack + tol)
+    assert np.any(bound < 0.9 * slack)
