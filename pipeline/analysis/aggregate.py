@@ -24,13 +24,21 @@ from collections.abc import Sequence
 
 import xarray as xr
 
+from ..cascade import DROPPED_ENERGY, SLACK_BOUND
 from .bounds import EPSILONS, RADIAL_POWER, compare_bounds
 from .fit import fit_decay
 from .local_rates import local_rates, pooled_local_rates
 from .pooled import pool_fits, signal_pools
 
 #: What the fits read from the store.
-ENERGY_INPUTS = ("propagated_energy", "feature_energy", "pruned_slack", "input_energy")
+ENERGY_INPUTS = (
+    "propagated_energy",
+    "feature_energy",
+    "pruned_slack",
+    SLACK_BOUND,  # in stores with the modes (analysis.resolution.sandwich takes them)
+    DROPPED_ENERGY,
+    "input_energy",
+)
 #: ... and the spectral quantities the bounds read.
 SPECTRAL_INPUTS = (RADIAL_POWER,)
 

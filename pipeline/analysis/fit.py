@@ -48,6 +48,7 @@ from .resolution import (
     SLACK_FACTOR,
     grid_settings,
     resolved_layers,
+    sandwich,
 )
 
 #: Fewest resolved layers a fit needs: two parameters and two residual degrees of freedom.
@@ -260,8 +261,7 @@ def fit_decay(energies: xr.Dataset, *, last_layer: int | None = None) -> xr.Data
     names = statistics()
     stats = xr.apply_ufunc(
         _fit_block,
-        propagated,
-        energies.pruned_slack,
+        *sandwich(energies),
         kwargs={"layers": energies.layer.values, "last_layer": last_layer, **settings},
         input_core_dims=[["layer"], ["layer"]],
         output_core_dims=[["statistic"]],

@@ -30,7 +30,7 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from .resolution import grid_settings, resolved_layers
+from .resolution import grid_settings, resolved_layers, sandwich
 
 #: First layer n of a local rate log(W_n / W_{n+1}).
 FIRST_LOCAL_LAYER = 1
@@ -61,8 +61,7 @@ def local_rates(energies: xr.Dataset) -> xr.Dataset:
     :math:`W_n` or :math:`W_{n+1}` is not resolved."""
     block = xr.apply_ufunc(
         _local_block,
-        energies.propagated_energy,
-        energies.pruned_slack,
+        *sandwich(energies),
         kwargs={"layers": energies.layer.values, **grid_settings(energies.attrs)},
         input_core_dims=[["layer"], ["layer"]],
         output_core_dims=[["layer", "end"]],

@@ -43,7 +43,7 @@ from ..validation import check_integer
 from .bootstrap import poisson_weights, quantile_ignoring_nan
 from .fit import MIN_LAYERS, curve_statistics, preferred
 from .fit_models import fit_models, flag_attributes
-from .resolution import grid_settings
+from .resolution import grid_settings, sandwich
 
 #: Name of the pool that holds every signal.
 ALL_SIGNALS = "all"
@@ -108,8 +108,7 @@ def curve_sums(energies: xr.Dataset, *, last_layer: int | None = None) -> xr.Dat
     names = sums()
     result = xr.apply_ufunc(
         _curve_sums,
-        energies.propagated_energy,
-        energies.pruned_slack,
+        *sandwich(energies),
         kwargs={
             "layers": energies.layer.values,
             "last_layer": last_layer,

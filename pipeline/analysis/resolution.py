@@ -35,7 +35,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import xarray as xr
 from numpy.typing import NDArray
+
+from ..cascade import DROPPED_ENERGY, SLACK_BOUND
 
 #: A layer is used only if W_n exceeds this multiple of its pruning slack.
 SLACK_FACTOR = 10.0
@@ -48,6 +51,27 @@ DEFAULT_LOG2_SAMPLES = 24
 #: First layer the decay models are fitted on: W_1 = ||f||^2 - F_0 is a property of the input
 #: spectrum, not of propagation (docs/theory.md §13).
 FIRST_FIT_LAYER = 2
+
+
+def sandwich_slack(energies: xr.Dataset) -> xr.DataArray:
+    r"""The slack :math:`s_n` of the sandwich :math:`W_n^{\text{true}} \in [W_n, W_n + s_n]`
+    (the upper end the figures draw): ``slack_bound`` where the data has it (``slack =
+    modulus``, docs/theory.md §17; equal to ``pruned_slack`` for banks without it), else
+    ``pruned_slack`` (§2)."""
+    return energies[SLACK_BOUND] if SLACK_BOUND in energies else energies["pruned_slack"]
+
+
+def sandwich(energies: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
+    r"""The tightest sandwich of the data, :math:`W_n^{\text{true}} \in [L_n, L_n + s_n]`,
+    as ``(L, s)``, that every fit, local rate and pool uses (one place): with
+    ``dropped_energy`` :math:`d_n` (``slack = modulus``: the children dropped at layer n are
+    exactly part of the true :math:`W_n`, §17) :math:`L_n = W_n + d_n`,
+    :math:`s_n = \text{slack\_bound}_n - d_n`; else :math:`L_n = W_n` and :func:`sandwich_slack`."""
+    propagated, slack = energies["propagated_energy"], sandwich_slack(energies)
+    if DROPPED_ENERGY not in energies:
+        return propagated, slack
+    dropped = energies[DROPPED_ENERGY]
+    return propagated + dropped, np.maximum(slack - dropped, 0.0)
 
 
 def unit_round_off(dtype: str | np.dtype = "float64") -> float:

@@ -33,7 +33,14 @@ Modules: :mod:`.inputs` (argument checks), :mod:`.plan` (per-layer arrays on the
 walk), :mod:`.output` (the per-signal sums and the output Dataset with its attributes).
 """
 
-from .output import MODE_VARIABLE_ATTRS, VARIABLE_ATTRS
+from .output import DROPPED_ENERGY, MODE_VARIABLE_ATTRS, SLACK_BOUND, VARIABLE_ATTRS
 from .walk import BLOCK_SAMPLES, propagate
 
-__all__ = ["BLOCK_SAMPLES", "MODE_VARIABLE_ATTRS", "VARIABLE_ATTRS", "propagate"]
+__all__ = [
+    "BLOCK_SAMPLES",
+    "DROPPED_ENERGY",
+    "MODE_VARIABLE_ATTRS",
+    "SLACK_BOUND",
+    "VARIABLE_ATTRS",
+    "propagate",
+]

@@ -13,6 +13,7 @@ from ..errors import InvalidParameterError, InvalidSignalError
 from ..filters import FilterBank
 from ..grid import Grid
 from ..validation import check_integer
+from .modulus_slack import SLACKS
 from .rules import PATH_RULES
 
 #: Values of ``propagate``'s ``sampling`` argument (:mod:`.critical`).
@@ -126,9 +127,10 @@ def as_dtype(dtype: type | np.dtype) -> np.dtype:
 
 
 def as_modes(
-    path_rule: str, sampling: str, oversampling: float, grid: Grid
+    path_rule: str, sampling: str, oversampling: float, grid: Grid, slack: str = "energy"
 ) -> dict[str, str | float]:
-    """``path_rule``, ``sampling`` and ``oversampling`` checked, as the output's attributes."""
+    """``path_rule``, ``sampling``, ``oversampling`` and ``slack`` checked, as the output's
+    attributes (``slack`` only when not the default ``"energy"``: outputs stay as before)."""
     if path_rule not in PATH_RULES:
         raise InvalidParameterError(
             "path_rule", path_rule, f"must be one of {', '.join(PATH_RULES)}"
@@ -145,7 +147,16 @@ def as_modes(
         raise InvalidParameterError(
             "sampling", sampling, f"is implemented for 1-D grids only (got grid {grid.shape})"
         )
-    return {"path_rule": path_rule, "sampling": sampling, "oversampling": factor}
+    if slack not in SLACKS:
+        raise InvalidParameterError("slack", slack, f"must be one of {', '.join(SLACKS)}")
+    modes: dict[str, str | float] = {
+        "path_rule": path_rule,
+        "sampling": sampling,
+        "oversampling": factor,
+    }
+    if slack != "energy":
+        modes["slack"] = slack
+    return modes
 
 
 def as_block_size(block_size: int | None, grid: Grid, samples: int) -> int:

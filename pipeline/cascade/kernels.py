@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from .modulus_slack import ModulusPlan, record_dropped
 from .output import Accumulator
 from .plan import LayerPlan
 from .rules import drop_barred
@@ -94,7 +95,13 @@ class Block:
 
 
 def expand_energies(
-    block: Block, plan: LayerPlan, depth: int, acc: Accumulator, *, path_rule: str = "all"
+    block: Block,
+    plan: LayerPlan,
+    depth: int,
+    acc: Accumulator,
+    *,
+    path_rule: str = "all",
+    modulus: ModulusPlan | None = None,
 ) -> None:
     r"""Record :math:`F_n` of a block and the energies of its children; choose the children to keep.
 
@@ -104,7 +111,10 @@ def expand_energies(
     evaluated on the block's spectral grid with the plan's folded powers (docs/theory.md §2).
     A block of band-limited spectra (critical sampling: the first ``b`` half-space bins) uses
     the first ``b`` bins of the folded powers. Children barred by ``path_rule``
-    (:mod:`.rules`) are dropped and accounted in ``pruned_slack`` and ``rule_slack``.
+    (:mod:`.rules`) are dropped and accounted in ``pruned_slack`` and ``rule_slack``. Given a
+    ``modulus`` plan, every dropped child also enters ``acc.bound`` (``slack_bound``): its energy
+    at its own layer, its tail :math:`T \le e` deeper; and ``acc.dropped`` (``dropped_energy``)
+    at its own layer (:mod:`.modulus_slack`, docs/theory.md §17).
     """
     n = block.layer
     power = np.abs(block.spectra).astype(np.float64, copy=False)
@@ -120,6 +130,7 @@ def expand_energies(
     child_weight = block.weight[:, None] * plan.multiplicity[None, :]
     child_energy = (power @ filter_power.T) * scale
     child_energy *= child_weight.astype(np.float64)
+    before_rule = None if acc.bound is None else child_energy.copy()
     if path_rule != "all" and n > 0:
         ruled = np.bincount(
             block.owner,
@@ -129,6 +140,8 @@ def expand_energies(
         acc.rule[:, n + 1 :] += ruled[:, None]
         acc.pruned[:, n + 1 :] += ruled[:, None]
     if n + 1 == depth:
+        if before_rule is not None:  # only path-rule drops here: their energy, no tail
+            record_dropped(acc, n, block.owner, before_rule, None, child_energy == 0)
         live = child_energy > 0
         acc.add(acc.propagated, depth, block.owner, child_energy.sum(axis=1))
         acc.add(acc.paths, depth, block.owner, np.sum(child_weight * live, axis=1))
@@ -137,6 +150,14 @@ def expand_energies(
     acc.pruned[:, n + 1 :] += np.bincount(block.owner, weights=dropped, minlength=acc.batch)[
         :, None
     ]
+    if before_rule is not None:
+        # without a modulus plan the tail is the whole energy (today's slack, still a bound)
+        tail = (
+            before_rule
+            if modulus is None
+            else modulus.tail(power, before_rule, child_weight, scale)
+        )
+        record_dropped(acc, n, block.owner, before_rule, tail, ~keep)
     row, col = np.nonzero(keep)
     acc.add(acc.propagated, n + 1, block.owner[row], child_energy[row, col])
     acc.add(acc.paths, n + 1, block.owner[row], child_weight[row, col])

@@ -26,6 +26,21 @@ _DESCRIPTIONS = {
         "sum of the energies of the paths pruned at layers 1..n; an upper bound on what the "
         "pruned subtrees carry in layer n (and in every deeper layer).",
     ),
+    "slack_bound": (
+        "modulus bound on what the pruned subtrees carry in layer n",
+        "slack = modulus: sum over the paths dropped at layer n of their energy e, plus over the "
+        "paths dropped at layers k < n of their tails T <= e (what a dropped child's modulus "
+        "can pass beyond the low-pass of its next module, docs/theory.md §17). True W_n lies in "
+        "[W_n, W_n + slack_bound_n], true F_n in [F_n, F_n + slack_bound_n]; slack_bound_n <= "
+        "pruned_slack_n. In a store, equal to pruned_slack for banks with slack = energy.",
+    ),
+    "dropped_energy": (
+        "energy of the paths dropped at layer n",
+        "slack = modulus: sum of the energies of the children dropped at layer n itself "
+        "(pruned or barred by the path rule), known exactly from their parents' spectra: they "
+        "belong to the true W_n, so W_n + dropped_energy_n <= true W_n <= W_n + slack_bound_n "
+        "(docs/theory.md §17). In a store, 0 for banks with slack = energy.",
+    ),
     "rule_slack": (
         "energy dropped by the path rule at layers <= n",
         "sum of the energies of the children that the path rule does not follow (path_rule = "
@@ -58,7 +73,12 @@ _ATTRS: dict[str, dict[str, str]] = {
 }
 #: Variables about the cascade's modes (path rule, critical sampling): in every output of
 #: ``propagate``, in a store only when its sweep uses the modes.
-MODE_VARIABLE_NAMES = ("rule_slack", "sampling_error")
+#: The variable of ``slack = "modulus"``: in the output of ``propagate`` only then; in a store
+#: with the modes, where it equals ``pruned_slack`` for the banks with ``slack = "energy"``.
+SLACK_BOUND = "slack_bound"
+#: Its companion: the energy of the children dropped at layer n (0 in a store for energy banks).
+DROPPED_ENERGY = "dropped_energy"
+MODE_VARIABLE_NAMES = ("rule_slack", "sampling_error", SLACK_BOUND, DROPPED_ENERGY)
 #: Attributes of every output variable but the mode ones: long_name, description (with its
 #: formula), units.
 VARIABLE_ATTRS: dict[str, dict[str, str]] = {
@@ -73,7 +93,7 @@ MODE_VARIABLE_ATTRS: dict[str, dict[str, str]] = {
 class Accumulator:
     """Per-signal, per-layer sums, in float64 whatever the working precision."""
 
-    def __init__(self, batch: int, depth: int) -> None:
+    def __init__(self, batch: int, depth: int, *, bound: bool = False) -> None:
         self.batch = batch
         self.propagated = np.zeros((batch, depth + 1))
         self.feature = np.full((batch, depth + 1), np.nan)
@@ -82,6 +102,8 @@ class Accumulator:
         self.rule = np.zeros((batch, depth + 1))
         self.sampling = np.zeros((batch, depth + 1))
         self.paths = np.zeros((batch, depth + 1), dtype=np.int64)
+        self.bound = np.zeros((batch, depth + 1)) if bound else None  # slack_bound
+        self.dropped = np.zeros((batch, depth + 1)) if bound else None  # dropped_energy
 
     def add(self, table: NDArray, layer: int, owner: NDArray[np.int64], values: NDArray) -> None:
         """``table[s, layer] += sum of values[i] over i with owner[i] == s``."""
@@ -112,10 +134,14 @@ def to_dataset(
         "paths": (dims, acc.paths),
         "input_energy": (("signal",), input_energy),
     }
+    if acc.bound is not None:
+        data[SLACK_BOUND] = (dims, acc.bound)
+        data[DROPPED_ENERGY] = (dims, acc.dropped)
     coords = {"signal": np.arange(acc.batch), "layer": np.arange(depth + 1), **signal_coords}
     dataset = xr.Dataset(data, coords=coords)
     for name, attrs in _ATTRS.items():
-        dataset[name].attrs.update(attrs)
+        if name in dataset:
+            dataset[name].attrs.update(attrs)
     dataset["layer"].attrs["long_name"] = "layer n (path length)"
     families = sorted({b.family for b in banks})
     dataset.attrs.update(

@@ -12,8 +12,9 @@ from ..filters import FilterBank
 from .critical import critical_children, filter_windows, group_by_size
 from .inputs import as_banks, as_block_size, as_budget, as_dtype, as_modes, as_signal_array
 from .kernels import Block, children, expand_energies, release_large_workspace, workspace
+from .modulus_slack import ModulusPlan, check_frame, modulus_plan
 from .output import Accumulator, to_dataset
-from .plan import layer_plan
+from .plan import LayerPlan, layer_plan
 
 #: Default samples per block (block_size = BLOCK_SAMPLES // grid size): 2**16 complex samples,
 #: 1 MiB, stays in cache. Measured on morlet, N=1024, depth 9: 6.4 s at 2**16 against 9.6 s at
@@ -33,6 +34,7 @@ def propagate(
     path_rule: str = "all",
     sampling: str = "exact",
     oversampling: float = 2,
+    slack: str = "energy",
 ) -> xr.Dataset:
     r"""Energies of the propagated signals and feature maps of a scattering network, per layer.
 
@@ -71,14 +73,22 @@ def propagate(
         filters is approximate in critical mode, with an estimate in ``sampling_error``.
     oversampling
         coarse grid size over support width, >= 1 (critical mode only).
+    slack
+        ``"energy"`` (default: a dropped path counts its whole energy in every deeper layer,
+        ``pruned_slack``) or ``"modulus"``: also report ``slack_bound``, where a path dropped
+        at layer n+1 counts its energy e at n+1 and, deeper, only the part
+        :math:`T \le e` that its modulus can pass beyond the next low-pass
+        (:mod:`.modulus_slack`, docs/theory.md §17; banks with upper frame bound <= 1 only).
 
     Returns
     -------
     xarray.Dataset
         over ``(signal, layer)``: ``propagated_energy`` :math:`W_n` (:math:`W_0 = \|f\|^2`),
         ``feature_energy`` :math:`F_n` for n < depth (NaN at n = depth), ``pruned_slack``,
-        ``rule_slack``, ``sampling_error``, ``paths``; ``input_energy`` over ``signal``;
-        attributes include ``path_rule``, ``sampling``, ``oversampling``. Energies are sums of squares of samples
+        ``rule_slack``, ``sampling_error``, ``paths``, with ``slack="modulus"`` ``slack_bound``
+        and ``dropped_energy``;
+        ``input_energy`` over ``signal``; attributes include ``path_rule``, ``sampling``,
+        ``oversampling``, ``slack``. Energies are sums of squares of samples
         (:math:`\|u\|^2 = \sum_t |u[t]|^2`, t over the grid).
 
     Notes
@@ -89,8 +99,11 @@ def propagate(
         W_n^{\text{true}} \in [W_n, W_n + s_n], \quad F_n^{\text{true}} \in [F_n, F_n + s_n],
         \quad \|f\|^2 = \sum_{n<N} F_n + W_N + s_N, \quad s_N \le \text{budget}\cdot\|f\|^2,
 
-    with :math:`s_n` = ``pruned_slack``. For a bank with frame bounds A, B (not Parseval) the
-    identity becomes :math:`A'^N\|f\|^2 \le \sum_{n<N} F_n + W_N + s_N \le B'^N\|f\|^2`,
+    with :math:`s_n` = ``pruned_slack``; the two sandwiches also hold with ``slack_bound``
+    :math:`b_n \le s_n` in place of :math:`s_n` (not the identity), and
+    :math:`W_n^{\text{true}} \ge W_n + d_n` with :math:`d_n` = ``dropped_energy``. For a
+    bank with frame bounds A, B (not Parseval) the identity becomes
+    :math:`A'^N\|f\|^2 \le \sum_{n<N} F_n + W_N + s_N \le B'^N\|f\|^2`,
     :math:`A' = \min(1, A)`, :math:`B' = \max(1, B)`.
     """
     banks = as_banks(bank, depth)
@@ -99,7 +112,7 @@ def propagate(
     energy_budget = as_budget(energy_budget)
     work_dtype = as_dtype(dtype)
     block_size = as_block_size(block_size, grid, BLOCK_SAMPLES)
-    modes = as_modes(path_rule, sampling, oversampling, grid)
+    modes = as_modes(path_rule, sampling, oversampling, grid, slack)
     critical = modes["sampling"] == "critical"
     batch = values.shape[0]
 
@@ -110,10 +123,23 @@ def propagate(
     plan_full = layer_plan(banks[0], half=False, dtype=work_dtype) if complex_input else None
     distinct = {id(p): p for p in [*plans_half, plan_full] if critical and p is not None}
     windows = {key: filter_windows(p, modes["oversampling"]) for key, p in distinct.items()}
+    modulus = slack == "modulus"
+    if modulus:
+        check_frame(banks)
+    made: dict[tuple[int, int], ModulusPlan] = {}  # per (plan, next bank), made on first use
+
+    def bound(plan: LayerPlan, layer: int) -> ModulusPlan | None:
+        """slack = modulus: the tails of the children of a layer's block (none at the last)."""
+        if not modulus or layer + 1 >= depth:
+            return None
+        key = (id(plan), id(banks[layer + 1]))
+        if key not in made:
+            made[key] = modulus_plan(plan, banks[layer + 1])
+        return made[key]
 
     complex_dtype = np.result_type(work_dtype, np.complex64)
     input_energy = np.sum(np.abs(values) ** 2, axis=grid.axes)
-    acc = Accumulator(batch, depth)
+    acc = Accumulator(batch, depth, bound=modulus)
     acc.propagated[:, 0] = input_energy
     acc.paths[:, 0] = 1
 
@@ -138,7 +164,14 @@ def propagate(
                 half=not complex_input,
             )
             root_plan = plans_half[0] if root.half else plan_full
-            expand_energies(root, root_plan, depth, acc, path_rule=modes["path_rule"])
+            expand_energies(
+                root,
+                root_plan,
+                depth,
+                acc,
+                path_rule=modes["path_rule"],
+                modulus=bound(root_plan, 0),
+            )
             if critical:
                 group_by_size(root, windows[id(root_plan)])
             stack.append(root)
@@ -158,7 +191,14 @@ def propagate(
                 else:
                     child = children(top, plan, block_size, fft_workers, scratch)
                 next_plan = plans_half[child.layer]
-                expand_energies(child, next_plan, depth, acc, path_rule=modes["path_rule"])
+                expand_energies(
+                    child,
+                    next_plan,
+                    depth,
+                    acc,
+                    path_rule=modes["path_rule"],
+                    modulus=bound(next_plan, child.layer),
+                )
                 if critical and child.pending:
                     group_by_size(child, windows[id(next_plan)])
                 stack.append(child)

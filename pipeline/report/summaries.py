@@ -26,6 +26,7 @@ import numpy as np
 import xarray as xr
 
 from ..analysis import bank_labels
+from ..analysis.resolution import sandwich_slack
 from ..errors import FitsMissingError
 from ..filters import families, family_info
 from ..store import StorePath, open_results
@@ -207,7 +208,7 @@ def decay_summary(dataset: xr.Dataset) -> xr.Dataset:
                 "propagated": dataset["propagated_energy"] / energy,
                 "bound_general": dataset["bound_general"] / energy,
                 "bound_exponential": dataset["bound_exponential"] / energy,
-                "slack": dataset["pruned_slack"] / energy,
+                "slack": sandwich_slack(dataset) / energy,
             }
         )
     )
@@ -302,9 +303,9 @@ def bound_ratio_summary(dataset: xr.Dataset) -> xr.Dataset:
     at = xr.DataArray(
         np.full(dataset.sizes["bank"], last) if own is None else own.values, dims=("bank",)
     )
-    deepest = dataset[["propagated_energy", "pruned_slack", "bound_general", "bound_exponential"]]
-    deepest = deepest.isel(layer=at)
-    upper = deepest["propagated_energy"] + deepest["pruned_slack"]  # the true W_N is below
+    deepest = dataset[["propagated_energy", "bound_general", "bound_exponential"]]
+    deepest = deepest.assign(slack=sandwich_slack(dataset)).isel(layer=at)
+    upper = deepest["propagated_energy"] + deepest["slack"]  # the true W_N is below
     parts = _by_bank(
         _bare(
             xr.Dataset(

@@ -8,8 +8,9 @@ with a migration note:
 - ``propagated_energy``, ``feature_energy``, ``pruned_slack`` (float64, NaN until written) and
   ``paths`` (int64, 0 until written) over ``(signal, bank, layer)``; ``input_energy`` (float64)
   over ``signal``; in a store made with frequency radii, ``radial_power`` (float64) over
-  ``(signal, frequency_radius)``; in a store made with the cascade's modes (a path rule or
-  critical sampling), ``rule_slack`` and ``sampling_error`` (float64, NaN until written) over
+  ``(signal, frequency_radius)``; in a store made with the cascade's modes (a path rule,
+  critical sampling or the modulus slack), ``rule_slack``, ``sampling_error``,
+  ``slack_bound`` and ``dropped_energy`` (float64, NaN until written) over
   ``(signal, bank, layer)``, chunked like the energies;
 - chunks ``(chunk, 1, depth + 1)``: a work unit (one bank, one signal chunk) owns exactly its
   chunks;
@@ -52,7 +53,7 @@ ENERGY_VARIABLES = ("propagated_energy", "feature_energy", "pruned_slack")
 COUNT_VARIABLES = ("paths",)
 LAYER_VARIABLES = ENERGY_VARIABLES + COUNT_VARIABLES
 #: Float variables over (signal, bank, layer) of a store made with the cascade's modes.
-MODE_VARIABLES = ("rule_slack", "sampling_error")
+MODE_VARIABLES = ("rule_slack", "sampling_error", "slack_bound", "dropped_energy")
 #: Float variable over (signal,), written by the units of bank 0 only.
 SIGNAL_VARIABLES = ("input_energy",)
 DATA_VARIABLES = LAYER_VARIABLES + SIGNAL_VARIABLES

@@ -133,8 +133,9 @@ def create_store(
     run_id
         the run named in the provenance entry (default: a new uuid).
     mode_variables
-        the store also holds ``rule_slack`` and ``sampling_error`` (a sweep with a path rule
-        or critical sampling, :data:`~pipeline.store.layout.MODE_VARIABLES`).
+        the store also holds ``rule_slack``, ``sampling_error``, ``slack_bound`` and ``dropped_energy`` (a sweep
+        with a path rule, critical sampling or the modulus slack,
+        :data:`~pipeline.store.layout.MODE_VARIABLES`).
 
     Returns
     -------

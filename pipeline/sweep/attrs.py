@@ -73,6 +73,8 @@ def store_attributes(config: SweepConfig, *, created: float | None = None) -> di
         "path_rule": config.path_rule,
         "sampling": config.sampling,
         "oversampling": config.oversampling,
+        # the slack only when not the default: stores made before it existed stay the same
+        **({"slack": config.slack} if config.slack != MODE_DEFAULTS["slack"] else {}),
     }
 
 
@@ -88,8 +90,9 @@ def variable_attributes() -> dict[str, dict[str, str]]:
 
 
 def uses_modes(config: SweepConfig) -> bool:
-    """Whether any bank of the sweep runs with a path rule or critical sampling (then the
-    store holds ``rule_slack`` and ``sampling_error``)."""
+    """Whether any bank of the sweep runs with a path rule, critical sampling or the modulus
+    slack (then the store holds ``rule_slack``, ``sampling_error``, ``slack_bound``
+    and ``dropped_energy``)."""
     return any(
         bank_modes(entry, config.plan.spec_modes()) != MODE_DEFAULTS
         for entry in config.bank_table()

@@ -43,6 +43,7 @@ MODE_DEFAULTS: dict[str, str | float] = {
     "path_rule": "all",
     "sampling": "exact",
     "oversampling": 2.0,
+    "slack": "energy",
 }
 
 
@@ -58,10 +59,12 @@ class BankEntry(NamedTuple):
     path_rule: str | None = None
     sampling: str | None = None
     oversampling: float | None = None
+    slack: str | None = None
 
 
 def bank_modes(entry: BankEntry, sweep_modes: Mapping[str, Any]) -> dict[str, Any]:
-    """The bank's ``path_rule``, ``sampling`` and ``oversampling``: its own or the sweep's."""
+    """The bank's ``path_rule``, ``sampling``, ``oversampling`` and ``slack``: its own or the
+    sweep's."""
     return {
         name: sweep_modes.get(name, default)
         if getattr(entry, name) is None
@@ -126,6 +129,7 @@ def expand_banks(grids: Sequence[BankGrid], shape: tuple[int, ...]) -> list[Bank
                 grid.path_rule,
                 grid.sampling,
                 grid.oversampling,
+                grid.slack,
             )
             key = canonical_json(entry_payload(entry))
             if key in seen:
@@ -166,7 +170,7 @@ def bank_coords(
         ``energy_budget``, ``depth_per_bank`` (int64) and ``energy_budget_per_bank`` (float64),
         each bank's own value or the sweep's; given the sweep's ``modes`` and a bank whose
         modes differ from :data:`MODE_DEFAULTS`, ``path_rule_per_bank``, ``sampling_per_bank``
-        (str) and ``oversampling_per_bank`` (float64).
+        (str), ``oversampling_per_bank`` (float64) and ``slack_per_bank`` (str).
     """
     coords: dict[str, np.ndarray] = {"family": np.array([e.family for e in table], dtype=str)}
     names = sorted({name for entry in table for name in entry.params})

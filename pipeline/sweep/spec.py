@@ -128,6 +128,8 @@ GridSize = Annotated[StrictInteger, Field(ge=MIN_GRID_SIZE)]
 #: The cascade's path rules and samplings (:func:`pipeline.cascade.propagate`).
 PathRule = Literal["all", "frequency_decreasing"]
 Sampling = Literal["exact", "critical"]
+#: The cascade's slack for dropped paths (docs/theory.md §2, §17).
+Slack = Literal["energy", "modulus"]
 
 
 class SignalGroup(BaseModel):
@@ -191,8 +193,8 @@ class BankGrid(BaseModel):
         Family parameters; a list gives several values, and the entry expands to the Cartesian
         product of all lists (parameter names sorted, the last varying fastest). ``null`` (or an
         omitted parameter) takes the family's default.
-    path_rule, sampling, oversampling
-        This entry's cascade modes, when they differ from the sweep's (docs/theory.md §15, §16).
+    path_rule, sampling, oversampling, slack
+        This entry's cascade modes, when they differ from the sweep's (docs/theory.md §15-§17).
     depth, energy_budget
         This entry's depth and pruning budget, when they differ from the sweep's: exact
         (``energy_budget: 0``) where that is cheap at the depth that matters, e.g. Gabor banks
@@ -225,6 +227,7 @@ class BankGrid(BaseModel):
     sampling: Sampling | None = Field(
         None, description="this entry's sampling (default: the sweep's)"
     )
+    slack: Slack | None = Field(None, description="this entry's slack (default: the sweep's)")
     oversampling: Annotated[float | None, BeforeValidator(_no_bool)] = Field(
         None,
         ge=1.0,
@@ -257,8 +260,10 @@ class SweepConfig(BaseModel):
         The cascade's path rule (``all``: the frame; ``frequency_decreasing``: a child filter
         only if coarser than its parent's), sampling (``exact``; ``critical``: 1-D, each
         path's modulus on a grid of ``oversampling`` x its filter's support) and oversampling
-        factor (>= 1): :func:`pipeline.cascade.propagate`, docs/theory.md §15, §16. A bank
-        entry may override each.
+        factor (>= 1): :func:`pipeline.cascade.propagate`, docs/theory.md §15, §16. ``slack``:
+        ``energy`` (``pruned_slack`` only) or ``modulus`` (the store also holds
+        ``slack_bound`` and ``dropped_energy``, a tighter rigorous sandwich, docs/theory.md
+        §17). A bank entry may override each.
     chunk
         Signals per work unit, and the store's chunk along ``signal``.
     store
@@ -291,6 +296,7 @@ class SweepConfig(BaseModel):
     dtype: Literal["float64", "float32"] = "float64"
     path_rule: PathRule = Field("all", description="all (the frame) or frequency_decreasing")
     sampling: Sampling = Field("exact", description="exact, or critical (1-D: coarse grids)")
+    slack: Slack = Field("energy", description="energy, or modulus (adds slack_bound, tighter)")
     oversampling: Annotated[float, BeforeValidator(_no_bool)] = Field(
         2.0, ge=1.0, allow_inf_nan=False, description="coarse grid size / filter support (critical)"
     )

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from pipeline.cascade import propagate
+from pipeline.cascade import DROPPED_ENERGY, SLACK_BOUND, propagate
 from pipeline.filters import FilterBank, make_bank
 from pipeline.spectra import radial_power
 from pipeline.store import write_unit
@@ -63,6 +63,9 @@ def unit_result(config: SweepConfig, unit: WorkUnit) -> xr.Dataset:
         dtype=np.dtype(config.dtype),
         **bank_modes(entry, config.plan.spec_modes()),
     )
+    if SLACK_BOUND not in result:  # slack = energy: the energy slack is the bound
+        result[SLACK_BOUND] = result.pruned_slack
+        result[DROPPED_ENERGY] = xr.zeros_like(result.pruned_slack)
     if depth < config.depth:  # a bank's own depth: the deeper layers are not computed (NaN)
         result = result.reindex(layer=np.arange(config.depth + 1), fill_value=np.nan)
         result["paths"] = result.paths.fillna(0).astype(np.int64)
