@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from .namespace import spectral_energies
 from .output import Accumulator
 from .plan import LayerPlan
 from .rules import drop_barred
@@ -107,18 +108,11 @@ def expand_energies(
     (:mod:`.rules`) are dropped and accounted in ``pruned_slack`` and ``rule_slack``.
     """
     n = block.layer
-    power = np.abs(block.spectra).astype(np.float64, copy=False)
-    power = np.square(power, out=power).reshape(block.spectra.shape[0], -1)
+    lowpass_sum, filter_sum = spectral_energies(block.spectra, plan)  # on the host
     scale = 1.0 / plan.grid.size
-    lowpass_power, filter_power = plan.lowpass_power, plan.filter_power
-    if power.shape[1] < lowpass_power.size:  # a band-limited block (sampling="critical")
-        lowpass_power, filter_power = (
-            lowpass_power[: power.shape[1]],
-            filter_power[:, : power.shape[1]],
-        )
-    acc.add(acc.feature, n, block.owner, block.weight * (power @ lowpass_power) * scale)
+    acc.add(acc.feature, n, block.owner, block.weight * lowpass_sum * scale)
     child_weight = block.weight[:, None] * plan.multiplicity[None, :]
-    child_energy = (power @ filter_power.T) * scale
+    child_energy = filter_sum * scale
     child_energy *= child_weight.astype(np.float64)
     if path_rule != "all" and n > 0:
         ruled = np.bincount(

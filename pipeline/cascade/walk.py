@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import array_api_compat
 import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike
@@ -12,6 +13,18 @@ from ..filters import FilterBank
 from .critical import critical_children, filter_windows, group_by_size
 from .inputs import as_banks, as_block_size, as_budget, as_dtype, as_modes, as_signal_array
 from .kernels import Block, children, expand_energies, release_large_workspace, workspace
+from .namespace import (
+    as_device_signals,
+    check_modes,
+    complex_dtype,
+    device_children,
+    device_plan,
+    input_energy,
+    is_complex,
+    namespace_of,
+    real_dtype,
+    transform,
+)
 from .output import Accumulator, to_dataset
 from .plan import layer_plan
 
@@ -42,7 +55,9 @@ def propagate(
         ``(batch, *grid.shape)`` real or complex samples on the banks' grid: ``(batch, N)`` in
         1-D, ``(batch, N1, N2)`` in 2-D. A ``DataArray`` has dims ``("signal", "time")`` in 1-D,
         ``("signal", "y", "x")`` in 2-D (:attr:`pipeline.grid.Grid.signal_dims`) and keeps its
-        ``signal`` coordinates.
+        ``signal`` coordinates. A torch or CuPy array (any array-API array) is transformed in
+        its own namespace, on its device (:mod:`.namespace`; ``sampling="exact"`` only); the
+        returned energies are numpy.
     bank
         one filter bank used in every layer, or a sequence of ``depth`` banks on one grid,
         ``bank[n]`` being the module :math:`\Psi_{n+1}` applied to the layer-n signals.
@@ -95,26 +110,35 @@ def propagate(
     """
     banks = as_banks(bank, depth)
     grid = banks[0].grid
-    values, signal_coords = as_signal_array(signals, grid)
+    xp = namespace_of(signals)
+    if xp is None:
+        values, signal_coords = as_signal_array(signals, grid)
+    else:
+        values, signal_coords = as_device_signals(xp, signals, grid), {}
     energy_budget = as_budget(energy_budget)
     work_dtype = as_dtype(dtype)
     block_size = as_block_size(block_size, grid, BLOCK_SAMPLES)
     modes = as_modes(path_rule, sampling, oversampling, grid)
+    check_modes(xp, modes["sampling"])
     critical = modes["sampling"] == "critical"
     batch = values.shape[0]
 
-    complex_input = np.iscomplexobj(values)
+    complex_input = is_complex(xp, values)
     planned = {id(b): b for b in banks}  # a bank repeated over the layers is planned once
     planned = {key: layer_plan(b, half=True, dtype=work_dtype) for key, b in planned.items()}
     plans_half = [planned[id(b)] for b in banks]
     plan_full = layer_plan(banks[0], half=False, dtype=work_dtype) if complex_input else None
+    if xp is not None:  # filters and powers moved to the input's device once
+        device = array_api_compat.device(values)
+        planned = {key: device_plan(xp, p, device) for key, p in planned.items()}
+        plans_half = [planned[id(b)] for b in banks]
+        plan_full = device_plan(xp, plan_full, device) if complex_input else None
     distinct = {id(p): p for p in [*plans_half, plan_full] if critical and p is not None}
     windows = {key: filter_windows(p, modes["oversampling"]) for key, p in distinct.items()}
 
-    complex_dtype = np.result_type(work_dtype, np.complex64)
-    input_energy = np.sum(np.abs(values) ** 2, axis=grid.axes)
+    energy = input_energy(xp, values, grid)
     acc = Accumulator(batch, depth)
-    acc.propagated[:, 0] = input_energy
+    acc.propagated[:, 0] = energy
     acc.paths[:, 0] = 1
 
     scratch = workspace(grid.shape, work_dtype)
@@ -122,11 +146,8 @@ def propagate(
     try:
         for start in range(0, batch, block_size):
             rows = slice(start, min(batch, start + block_size))
-            chunk = values[rows].astype(complex_dtype if complex_input else work_dtype)
-            spectra = (
-                grid.fft(chunk, workers=fft_workers)
-                if complex_input
-                else grid.rfft(chunk, workers=fft_workers)
+            spectra = root_spectra(
+                xp, values[rows, ...], grid, work_dtype, complex_input, fft_workers
             )
             owner = np.arange(rows.start, rows.stop, dtype=np.int64)
             root = Block(
@@ -134,7 +155,7 @@ def propagate(
                 spectra,
                 owner,
                 np.ones(owner.size, np.int64),
-                energy_budget * input_energy[owner],
+                energy_budget * energy[owner],
                 half=not complex_input,
             )
             root_plan = plans_half[0] if root.half else plan_full
@@ -155,6 +176,8 @@ def propagate(
                     acc.sampling[:, child.layer :] += np.bincount(
                         child.owner, weights=tail, minlength=batch
                     )[:, None]
+                elif xp is not None:
+                    child = device_children(top, plan, block_size)
                 else:
                     child = children(top, plan, block_size, fft_workers, scratch)
                 next_plan = plans_half[child.layer]
@@ -165,6 +188,19 @@ def propagate(
     finally:
         release_large_workspace()
 
-    return to_dataset(
-        acc, input_energy, signal_coords, banks, depth, energy_budget, work_dtype, modes
-    )
+    return to_dataset(acc, energy, signal_coords, banks, depth, energy_budget, work_dtype, modes)
+
+
+def root_spectra(xp, chunk, grid, work_dtype: np.dtype, complex_input: bool, workers: int):
+    """Spectra of a chunk of input signals in the working precision: the full DFT of complex
+    input, the real-FFT half-space of real input; ``scipy.fft`` for numpy (``xp`` None), else
+    ``xp.fft`` on the chunk's device."""
+    if xp is None:
+        chunk = chunk.astype(
+            np.result_type(work_dtype, np.complex64) if complex_input else work_dtype
+        )
+        return (
+            grid.fft(chunk, workers=workers) if complex_input else grid.rfft(chunk, workers=workers)
+        )
+    dtype = (complex_dtype if complex_input else real_dtype)(xp, work_dtype)
+    return transform(xp, xp.astype(chunk, dtype), grid, real=not complex_input)
