@@ -32,6 +32,10 @@ from .plan import layer_plan
 #: 1 MiB, stays in cache. Measured on morlet, N=1024, depth 9: 6.4 s at 2**16 against 9.6 s at
 #: 2**22 (which also kept a second core busy in BLAS); meyer N=4096 0.55 s against 0.98 s.
 BLOCK_SAMPLES = 2**16
+#: The same for a non-numpy namespace (a GPU): 2**22 complex samples per block (64 MiB in
+#: complex128), large batched transforms instead of many small ones; not measured yet (no GPU
+#: was available where this was written), see benchmarks/harness/gpu.py.
+DEVICE_BLOCK_SAMPLES = 2**22
 
 
 def propagate(
@@ -69,8 +73,9 @@ def propagate(
     dtype
         working precision, ``float64`` (default) or ``float32``. Sums are kept in float64.
     block_size
-        spectra transformed together (default: about ``BLOCK_SAMPLES`` / grid size); results do
-        not depend on it (pruning decisions are local to each path, see ``kernels.prune``).
+        spectra transformed together (default: about ``BLOCK_SAMPLES`` / grid size, or
+        ``DEVICE_BLOCK_SAMPLES`` / grid size for non-numpy input); results do not depend on it
+        (pruning decisions are local to each path, see ``kernels.prune``).
     fft_workers
         ``workers`` for ``scipy.fft``.
     path_rule
@@ -117,7 +122,9 @@ def propagate(
         values, signal_coords = as_device_signals(xp, signals, grid), {}
     energy_budget = as_budget(energy_budget)
     work_dtype = as_dtype(dtype)
-    block_size = as_block_size(block_size, grid, BLOCK_SAMPLES)
+    block_size = as_block_size(
+        block_size, grid, BLOCK_SAMPLES if xp is None else DEVICE_BLOCK_SAMPLES
+    )
     modes = as_modes(path_rule, sampling, oversampling, grid)
     check_modes(xp, modes["sampling"])
     critical = modes["sampling"] == "critical"
