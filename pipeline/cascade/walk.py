@@ -27,6 +27,7 @@ from .namespace import (
 )
 from .output import Accumulator, to_dataset
 from .plan import layer_plan
+from .threads import limit_blas_threads
 
 #: Default samples per block (block_size = BLOCK_SAMPLES // grid size): 2**16 complex samples,
 #: 1 MiB, stays in cache. Measured on morlet, N=1024, depth 9: 6.4 s at 2**16 against 9.6 s at
@@ -77,7 +78,8 @@ def propagate(
         ``DEVICE_BLOCK_SAMPLES`` / grid size for non-numpy input); results do not depend on it
         (pruning decisions are local to each path, see ``kernels.prune``).
     fft_workers
-        ``workers`` for ``scipy.fft``.
+        ``workers`` for ``scipy.fft``, and the BLAS threads of the energy products while the
+        call runs (:mod:`.threads`).
     path_rule
         ``"all"`` (every filter: the frame) or ``"frequency_decreasing"`` (a child filter is
         followed only if its scale index is coarser than its parent's,
@@ -150,6 +152,7 @@ def propagate(
 
     scratch = workspace(grid.shape, work_dtype)
     stack: list[Block] = []
+    blas = limit_blas_threads(fft_workers)  # restored in finally (.threads)
     try:
         for start in range(0, batch, block_size):
             rows = slice(start, min(batch, start + block_size))
@@ -193,6 +196,7 @@ def propagate(
                     group_by_size(child, windows[id(next_plan)])
                 stack.append(child)
     finally:
+        blas.restore_original_limits()
         release_large_workspace()
 
     return to_dataset(acc, energy, signal_coords, banks, depth, energy_budget, work_dtype, modes)
