@@ -30,7 +30,8 @@ def _as_namespace(name: str, values: np.ndarray):
         import torch
 
         return torch.from_numpy(values)
-    return array_api_strict.asarray(values)
+    # a device other than the default one: an array made without ``device=`` would not mix
+    return array_api_strict.asarray(values, device=array_api_strict.Device("device1"))
 
 
 def _assert_agree(got, expected) -> None:

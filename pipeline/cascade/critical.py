@@ -235,7 +235,9 @@ def critical_children(
         if coarse % 2 == 0:
             spectra[:, -1] *= math.sqrt(0.5)
         top = spectra[:, int(TAIL_FRACTION * coarse / 2) + 1 :]
-        tail = (2.0 / n) * np.sum(np.abs(top.astype(np.complex128, copy=False)) ** 2, axis=1) * weight
+        tail = (
+            (2.0 / n) * np.sum(np.abs(top.astype(np.complex128, copy=False)) ** 2, axis=1) * weight
+        )
     child = Block(
         block.layer + 1,
         spectra,

@@ -187,7 +187,8 @@ def device_children(block: Any, plan: LayerPlan, block_size: int) -> Any:
         width = grid.half_shape[-1]
         if plan.positive_only:
             lower = parents * filters[..., :width]
-            zeros = xp.zeros((*lower.shape[:-1], grid.shape[-1] - width), dtype=lower.dtype)
+            upper_shape = (*lower.shape[:-1], grid.shape[-1] - width)
+            zeros = xp.zeros(upper_shape, dtype=lower.dtype, device=device)
             product = xp.concat([lower, zeros], axis=-1)
         else:
             full = xp.concat([parents, hermitian_upper(xp, parents, grid)], axis=-1)
