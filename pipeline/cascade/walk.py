@@ -10,7 +10,7 @@ import xarray as xr
 from numpy.typing import ArrayLike
 
 from ..filters import FilterBank
-from .critical import critical_children, filter_windows, group_by_size
+from .critical import critical_children, group_by_size
 from .inputs import as_banks, as_block_size, as_budget, as_dtype, as_modes, as_signal_array
 from .kernels import Block, children, expand_energies, release_large_workspace, workspace
 from .namespace import (
@@ -18,7 +18,6 @@ from .namespace import (
     check_modes,
     complex_dtype,
     device_children,
-    device_plan,
     input_energy,
     is_complex,
     namespace_of,
@@ -26,7 +25,7 @@ from .namespace import (
     transform,
 )
 from .output import Accumulator, to_dataset
-from .plan import layer_plan
+from .plan_cache import bank_plan, bank_windows
 from .threads import limit_blas_threads
 
 #: Default samples per block (block_size = BLOCK_SAMPLES // grid size): 2**16 complex samples,
@@ -133,17 +132,17 @@ def propagate(
     batch = values.shape[0]
 
     complex_input = is_complex(xp, values)
-    planned = {id(b): b for b in banks}  # a bank repeated over the layers is planned once
-    planned = {key: layer_plan(b, half=True, dtype=work_dtype) for key, b in planned.items()}
-    plans_half = [planned[id(b)] for b in banks]
-    plan_full = layer_plan(banks[0], half=False, dtype=work_dtype) if complex_input else None
-    if xp is not None:  # filters and powers moved to the input's device once
-        device = array_api_compat.device(values)
-        planned = {key: device_plan(xp, p, device) for key, p in planned.items()}
-        plans_half = [planned[id(b)] for b in banks]
-        plan_full = device_plan(xp, plan_full, device) if complex_input else None
-    distinct = {id(p): p for p in [*plans_half, plan_full] if critical and p is not None}
-    windows = {key: filter_windows(p, modes["oversampling"]) for key, p in distinct.items()}
+    device = None if xp is None else array_api_compat.device(values)  # plans go there, once
+    kept = {"dtype": work_dtype, "xp": xp, "device": device}
+    plans_half = [bank_plan(b, half=True, **kept) for b in banks]
+    plan_full = bank_plan(banks[0], half=False, **kept) if complex_input else None
+    windows = {}
+    if critical:  # numpy only (check_modes)
+        for b, p in [*zip(banks, plans_half, strict=True), (banks[0], plan_full)]:
+            if p is not None:
+                windows[id(p)] = bank_windows(
+                    b, p, dtype=work_dtype, oversampling=modes["oversampling"]
+                )
 
     energy = input_energy(xp, values, grid)
     acc = Accumulator(batch, depth)
