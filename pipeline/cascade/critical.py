@@ -119,8 +119,10 @@ def group_by_size(block: Block, windows: Windows) -> None:
 def signed_layout(block: Block, n: int, pad: int) -> NDArray:
     r"""The half spectra H (width b) of a block laid out by signed bin, ``[conj(H[l-1..1]),
     H[0..b-1], 0 x P]``: bins :math:`-(l-1), \dots, b-1` at indices 0..l+b-2, then P >= ``pad``
-    zeros, with :math:`l = \min(b, N - b + 1)` (the negative bins not already in H). Kept on
-    the block and rebuilt only when a larger ``pad`` is asked for."""
+    zeros, with :math:`l = \min(b, N - b + 1)` (the negative bins not already in H). Where
+    those bins are a whole period (l - 1 + b = N: a spectrum that is not band-limited), the P
+    columns after it repeat its first ones instead (circular), so runs may wrap. Kept on the
+    block and rebuilt only when a larger ``pad`` is asked for."""
     spectra = block.spectra
     width = spectra.shape[-1]
     lower = min(width, n - width + 1)
@@ -129,6 +131,8 @@ def signed_layout(block: Block, n: int, pad: int) -> NDArray:
         layout = np.zeros((spectra.shape[0], lower - 1 + width + pad), dtype=spectra.dtype)
         layout[:, : lower - 1] = np.conj(spectra[:, lower - 1 : 0 : -1])
         layout[:, lower - 1 : lower - 1 + width] = spectra
+        if lower - 1 + width == n:  # a whole period: continue it circularly
+            layout[:, n:] = layout[:, : layout.shape[1] - n]
         block.bins_layout = layout
     return layout
 
@@ -169,9 +173,10 @@ def parent_windows(
     A full spectrum is laid out circularly, ``[u_hat, u_hat[:M-1]]``; a half spectrum by signed
     bin (:func:`signed_layout` with ``largest`` zeros after it, the largest M of the block's
     children, so that it is built once per block where it fits), where the window starting at signed bin
-    s is the run from index s + l - 1 and its bins above b - 1 read zeros. None where a window
-    would wrap into the negative bins from above (:math:`s + M - 1 \ge N - l + 1`) or the
-    layout would exceed :data:`LAYOUT_SAMPLES`: the caller gathers bin by bin then."""
+    s is the run from index s + l - 1 and its bins above b - 1 read zeros (or, for a spectrum
+    that is not band-limited, the next period). None where a window of a band-limited
+    spectrum would wrap into its negative bins from above (:math:`s + M - 1 \ge N - l + 1`)
+    or the layout would exceed :data:`LAYOUT_SAMPLES`: the caller gathers bin by bin then."""
     spectra = block.spectra
     if not block.half:
         layout = np.concatenate([spectra, spectra[:, : coarse - 1]], axis=1)
@@ -180,7 +185,8 @@ def parent_windows(
     width = spectra.shape[-1]
     lower = min(width, n - width + 1)
     signed = np.where(start >= n - lower + 1, start - n, start)
-    if np.any(signed + coarse - 1 >= n - lower + 1):
+    whole_period = lower - 1 + width == n  # runs may wrap (circular layout)
+    if not whole_period and np.any(signed + coarse - 1 >= n - lower + 1):
         return None
     for pad in (largest, coarse):
         if spectra.shape[0] * (lower - 1 + width + pad) <= LAYOUT_SAMPLES:
