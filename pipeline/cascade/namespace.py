@@ -33,8 +33,13 @@ from .plan import LayerPlan
 
 def namespace_of(signals: Any) -> ModuleType | None:
     """The array namespace of ``signals`` when it is a non-numpy array (torch, CuPy,
-    ``array_api_strict``, ...), else None (numpy, lists, DataArrays: today's numpy path)."""
-    if isinstance(signals, np.ndarray) or not array_api_compat.is_array_api_obj(signals):
+    ``array_api_strict``, ...), else None (numpy, lists, DataArrays, and dask arrays, which
+    are computed into numpy as before: today's numpy path)."""
+    if (
+        isinstance(signals, np.ndarray)
+        or array_api_compat.is_dask_array(signals)
+        or not array_api_compat.is_array_api_obj(signals)
+    ):
         return None
     xp = array_api_compat.array_namespace(signals)
     return None if array_api_compat.is_numpy_namespace(xp) else xp
