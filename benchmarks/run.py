@@ -12,7 +12,9 @@ target beside it (met / MISSED) and what each side computes. Groups (``--only``)
 - ``sweep``: the sweep flow (Prefect + Dask) against a plain loop, 1 -> 2 workers
   (:mod:`harness.sweep_rows`);
 - ``2d``: the directional bank and 2-D cascade against Kymatio ``Scattering2D``
-  (:mod:`harness.images_2d`).
+  (:mod:`harness.images_2d`);
+- ``gpu``: Kymatio (torch) against our cascade on torch tensors on a CUDA device, or one row
+  "no GPU: not measured" (:mod:`harness.gpu`).
 
 Run: ``python benchmarks/run.py [--quick] [--only GROUP[,GROUP]] [--case N,J,Q,BATCH]
 [--repeats K] [--out benchmarks/results.json]``. ``--quick`` runs tiny sizes (a check that every
@@ -33,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import deep, fft_rate, images_2d, kymatio_1d, sweep_rows
+from harness import deep, fft_rate, gpu, images_2d, kymatio_1d, sweep_rows
 from harness.common import Row, load_average, machine
 
 
@@ -46,6 +48,7 @@ class Sizes:
     deep: tuple[int, int, int, float]  # (N, batch, depth, budget)
     sweep: tuple[int, int, int, int]  # (length, signals, chunk, depth)
     images: tuple[int, int, int, int]  # (size, J, L, batch)
+    gpu: list[kymatio_1d.Case]
     repeats: int
 
 
@@ -55,6 +58,7 @@ FULL = Sizes(
     deep=(2**14, 8, 16, 1e-8),
     sweep=(1024, 64, 8, 6),
     images=(256, 3, 8, 4),
+    gpu=[kymatio_1d.Case(2**16, 6, 8, 64), kymatio_1d.Case(2**13, 6, 8, 16)],
     repeats=3,
 )
 QUICK = Sizes(
@@ -63,6 +67,7 @@ QUICK = Sizes(
     deep=(2**10, 2, 6, 1e-8),
     sweep=(256, 16, 8, 4),
     images=(64, 2, 4, 2),
+    gpu=[kymatio_1d.Case(2**10, 5, 8, 4)],
     repeats=1,
 )
 
@@ -72,6 +77,7 @@ GROUPS: dict[str, Callable[[Sizes], list[Row]]] = {
     "deep": lambda s: deep.rows(*s.deep, repeats=s.repeats),
     "sweep": lambda s: sweep_rows.rows(*s.sweep),
     "2d": lambda s: images_2d.rows(*s.images, repeats=s.repeats),
+    "gpu": lambda s: gpu.rows(s.gpu, s.repeats),
 }
 
 

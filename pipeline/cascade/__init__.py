@@ -30,7 +30,9 @@ How it is computed (docs/theory.md §2 and docs/design.md, "The computation in o
 
 Modules: :mod:`.inputs` (argument checks), :mod:`.plan` (per-layer arrays on the spectral grid),
 :mod:`.kernels` (energies, pruning, children), :mod:`.walk` (:func:`propagate`, the depth-first
-walk), :mod:`.output` (the per-signal sums and the output Dataset with its attributes).
+walk), :mod:`.output` (the per-signal sums and the output Dataset with its attributes),
+:mod:`.namespace` (torch, CuPy or any array-API input: the heavy work in its namespace and on its
+device, the bookkeeping with numpy on the host).
 """
 
 from .output import DROPPED_ENERGY, MODE_VARIABLE_ATTRS, SLACK_BOUND, VARIABLE_ATTRS

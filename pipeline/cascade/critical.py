@@ -32,7 +32,7 @@ factor ``GROUP_RATIO``, computed on the run's largest M, so each block is one ba
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.fft
@@ -64,6 +64,25 @@ class Windows:
 
     start: NDArray[np.int64]
     size: NDArray[np.int64]
+    #: per coarse size M: the filters on their windows ``(K, M)`` and which rows are filled
+    tables: dict[int, tuple[NDArray, NDArray[np.bool_]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def filter_table(self, filters: NDArray, coarse: int, col: NDArray[np.int64]) -> NDArray:
+        r"""``(K, M)`` the filters' DFTs on their windows, :math:`\hat g_k[a_k + j \bmod N]`,
+        j < M = ``coarse``, filled for (at least) the rows ``col``: each row is made once per
+        size, then a block of children is one row gather."""
+        if coarse not in self.tables:
+            table = np.zeros((filters.shape[0], coarse), dtype=filters.dtype)
+            self.tables[coarse] = (table, np.zeros(filters.shape[0], dtype=bool))
+        table, filled = self.tables[coarse]
+        missing = np.unique(col[~filled[col]])
+        if missing.size:
+            bins = (self.start[missing, None] + np.arange(coarse)) % filters.shape[-1]
+            table[missing] = np.take_along_axis(filters[missing], bins, axis=1)
+            filled[missing] = True
+        return table
 
 
 def filter_windows(plan: LayerPlan, oversampling: float) -> Windows:
@@ -97,27 +116,86 @@ def group_by_size(block: Block, windows: Windows) -> None:
     block.child_budget = block.child_budget[order]
 
 
+def signed_layout(block: Block, n: int, pad: int) -> NDArray:
+    r"""The half spectra H (width b) of a block laid out by signed bin, ``[conj(H[l-1..1]),
+    H[0..b-1], 0 x P]``: bins :math:`-(l-1), \dots, b-1` at indices 0..l+b-2, then P >= ``pad``
+    zeros, with :math:`l = \min(b, N - b + 1)` (the negative bins not already in H). Where
+    those bins are a whole period (l - 1 + b = N: a spectrum that is not band-limited), the P
+    columns after it repeat its first ones instead (circular), so runs may wrap. Kept on the
+    block and rebuilt only when a larger ``pad`` is asked for."""
+    spectra = block.spectra
+    width = spectra.shape[-1]
+    lower = min(width, n - width + 1)
+    layout = block.bins_layout
+    if layout is None or layout.shape[1] - (lower - 1) - width < pad:
+        layout = np.zeros((spectra.shape[0], lower - 1 + width + pad), dtype=spectra.dtype)
+        layout[:, : lower - 1] = np.conj(spectra[:, lower - 1 : 0 : -1])
+        layout[:, lower - 1 : lower - 1 + width] = spectra
+        if lower - 1 + width == n:  # a whole period: continue it circularly
+            layout[:, n:] = layout[:, : layout.shape[1] - n]
+        block.bins_layout = layout
+    return layout
+
+
 def parent_bins(block: Block, row: NDArray[np.int64], bins: NDArray[np.int64], n: int) -> NDArray:
     r"""The parents' full N-point DFT at ``bins`` ``(R, M)``: from a full spectrum, or from a
     (possibly band-limited) half spectrum :math:`H` of width b by Hermitian symmetry,
-    :math:`\hat u[k] = H[k]` (k < b), :math:`\overline{H[N-k]}` (N - k < b), else 0.
-
-    The half spectra are first laid out once per block as ``[H[0..b-1], conj(H[b-1..1]), 0]``
-    (bins 0..b-1, then -(b-1)..-1, then a zero), so that one gather serves every bin."""
+    :math:`\hat u[k] = H[k]` (k < b), :math:`\overline{H[N-k]}` (N - k < b), else 0, read
+    from :func:`signed_layout` (a bin in neither range reads its first zero)."""
     spectra = block.spectra
     if not block.half:
         return spectra[row[:, None], bins]
     width = spectra.shape[-1]
-    lower = min(width, n - width + 1)  # negative bins -(lower-1)..-1 not already in H
-    if block.bins_layout is None:  # once per parent block, for all its blocks of children
-        layout = np.zeros((spectra.shape[0], width + lower), dtype=spectra.dtype)
-        layout[:, :width] = spectra
-        layout[:, width : width + lower - 1] = np.conj(spectra[:, lower - 1 : 0 : -1])
-        block.bins_layout = layout
-    layout = block.bins_layout
-    position = np.where(bins < width, bins, bins - (n - width - lower + 1))
-    position[(bins >= width) & (bins <= n - lower)] = width + lower - 1  # outside: the zero
+    lower = min(width, n - width + 1)
+    layout = signed_layout(block, n, 1)
+    position = np.where(bins < width, bins, bins - n) + (lower - 1)
+    position[(bins >= width) & (bins <= n - lower)] = lower - 1 + width  # outside: a zero
     return layout[row[:, None], position]
+
+
+#: :func:`parent_windows` keeps a block's layout only up to this many samples (64 MiB in
+#: complex128); beyond, the caller gathers bin by bin.
+LAYOUT_SAMPLES = 2**22
+
+
+def parent_windows(
+    block: Block,
+    row: NDArray[np.int64],
+    start: NDArray[np.int64],
+    coarse: int,
+    n: int,
+    largest: int,
+) -> NDArray | None:
+    r"""The parents' full N-point DFT on each child's window, bins :math:`a, \dots, a+M-1` (mod
+    N), ``(R, M)`` (M = ``coarse``): the values of :func:`parent_bins`, gathered as contiguous
+    runs (a sliding-window view) instead of bin by bin.
+
+    A full spectrum is laid out circularly, ``[u_hat, u_hat[:M-1]]``; a half spectrum by signed
+    bin (:func:`signed_layout` with ``largest`` zeros after it, the largest M of the block's
+    children, so that it is built once per block where it fits), where the window starting at signed bin
+    s is the run from index s + l - 1 and its bins above b - 1 read zeros (or, for a spectrum
+    that is not band-limited, the next period). None where a window of a band-limited
+    spectrum would wrap into its negative bins from above (:math:`s + M - 1 \ge N - l + 1`)
+    or the layout would exceed :data:`LAYOUT_SAMPLES`: the caller gathers bin by bin then."""
+    spectra = block.spectra
+    if not block.half:
+        layout = np.concatenate([spectra, spectra[:, : coarse - 1]], axis=1)
+        windows = np.lib.stride_tricks.sliding_window_view(layout, coarse, axis=1)
+        return windows[row, start]
+    width = spectra.shape[-1]
+    lower = min(width, n - width + 1)
+    signed = np.where(start >= n - lower + 1, start - n, start)
+    whole_period = lower - 1 + width == n  # runs may wrap (circular layout)
+    if not whole_period and np.any(signed + coarse - 1 >= n - lower + 1):
+        return None
+    for pad in (largest, coarse):
+        if spectra.shape[0] * (lower - 1 + width + pad) <= LAYOUT_SAMPLES:
+            break
+    else:
+        return None
+    layout = signed_layout(block, n, pad)
+    windows = np.lib.stride_tricks.sliding_window_view(layout, coarse, axis=1)
+    return windows[row, np.minimum(signed, width) + lower - 1]
 
 
 def block_stop(sizes: NDArray[np.int64], block_samples: int) -> int:
@@ -146,9 +224,12 @@ def critical_children(
     block.cursor = stop
     row = block.child_row[first:stop]
     col = block.child_filter[first:stop]
-    bins = (windows.start[col][:, None] + np.arange(coarse)) % n
-    product = parent_bins(block, row, bins, n)
-    product *= plan.filters[col[:, None], bins]
+    start = windows.start[col]
+    largest = int(windows.size[block.child_filter[-1]])  # children come by ascending size
+    product = parent_windows(block, row, start, coarse, n, largest)
+    if product is None:  # a window wraps into the negative bins: bin by bin
+        product = parent_bins(block, row, (start[:, None] + np.arange(coarse)) % n, n)
+    product *= np.take(windows.filter_table(plan.filters, coarse, col), col, axis=0)
     demodulated = scipy.fft.ifft(product, axis=-1, workers=workers, overwrite_x=True)
     modulus = np.abs(demodulated)
     modulus *= coarse / n
@@ -160,7 +241,9 @@ def critical_children(
         if coarse % 2 == 0:
             spectra[:, -1] *= math.sqrt(0.5)
         top = spectra[:, int(TAIL_FRACTION * coarse / 2) + 1 :]
-        tail = (2.0 / n) * np.sum(np.abs(top.astype(np.complex128)) ** 2, axis=1) * weight
+        tail = (
+            (2.0 / n) * np.sum(np.abs(top.astype(np.complex128, copy=False)) ** 2, axis=1) * weight
+        )
     child = Block(
         block.layer + 1,
         spectra,

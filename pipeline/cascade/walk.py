@@ -4,22 +4,40 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import array_api_compat
 import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike
 
 from ..filters import FilterBank
-from .critical import critical_children, filter_windows, group_by_size
+from .critical import critical_children, group_by_size
 from .inputs import as_banks, as_block_size, as_budget, as_dtype, as_modes, as_signal_array
 from .kernels import Block, children, expand_energies, release_large_workspace, workspace
 from .modulus_slack import ModulusPlan, check_frame, modulus_plan
+from .namespace import (
+    as_device_signals,
+    check_modes,
+    complex_dtype,
+    device_children,
+    input_energy,
+    is_complex,
+    namespace_of,
+    real_dtype,
+    transform,
+)
 from .output import Accumulator, to_dataset
-from .plan import LayerPlan, layer_plan
+from .plan import LayerPlan
+from .plan_cache import bank_plan, bank_windows
+from .threads import limit_blas_threads
 
 #: Default samples per block (block_size = BLOCK_SAMPLES // grid size): 2**16 complex samples,
 #: 1 MiB, stays in cache. Measured on morlet, N=1024, depth 9: 6.4 s at 2**16 against 9.6 s at
 #: 2**22 (which also kept a second core busy in BLAS); meyer N=4096 0.55 s against 0.98 s.
 BLOCK_SAMPLES = 2**16
+#: The same for a non-numpy namespace (a GPU): 2**22 complex samples per block (64 MiB in
+#: complex128), large batched transforms instead of many small ones; not measured yet (no GPU
+#: was available where this was written), see benchmarks/harness/gpu.py.
+DEVICE_BLOCK_SAMPLES = 2**22
 
 
 def propagate(
@@ -44,7 +62,9 @@ def propagate(
         ``(batch, *grid.shape)`` real or complex samples on the banks' grid: ``(batch, N)`` in
         1-D, ``(batch, N1, N2)`` in 2-D. A ``DataArray`` has dims ``("signal", "time")`` in 1-D,
         ``("signal", "y", "x")`` in 2-D (:attr:`pipeline.grid.Grid.signal_dims`) and keeps its
-        ``signal`` coordinates.
+        ``signal`` coordinates. A torch or CuPy array (any array-API array) is transformed in
+        its own namespace, on its device (:mod:`.namespace`; ``sampling="exact"`` only); the
+        returned energies are numpy.
     bank
         one filter bank used in every layer, or a sequence of ``depth`` banks on one grid,
         ``bank[n]`` being the module :math:`\Psi_{n+1}` applied to the layer-n signals.
@@ -56,10 +76,12 @@ def propagate(
     dtype
         working precision, ``float64`` (default) or ``float32``. Sums are kept in float64.
     block_size
-        spectra transformed together (default: about ``BLOCK_SAMPLES`` / grid size); results do
-        not depend on it (pruning decisions are local to each path, see ``kernels.prune``).
+        spectra transformed together (default: about ``BLOCK_SAMPLES`` / grid size, or
+        ``DEVICE_BLOCK_SAMPLES`` / grid size for non-numpy input); results do not depend on it
+        (pruning decisions are local to each path, see ``kernels.prune``).
     fft_workers
-        ``workers`` for ``scipy.fft``.
+        ``workers`` for ``scipy.fft``, and the BLAS threads of the energy products while the
+        call runs (:mod:`.threads`).
     path_rule
         ``"all"`` (every filter: the frame) or ``"frequency_decreasing"`` (a child filter is
         followed only if its scale index is coarser than its parent's,
@@ -108,22 +130,34 @@ def propagate(
     """
     banks = as_banks(bank, depth)
     grid = banks[0].grid
-    values, signal_coords = as_signal_array(signals, grid)
+    xp = namespace_of(signals)
+    if xp is None:
+        values, signal_coords = as_signal_array(signals, grid)
+    else:
+        values, signal_coords = as_device_signals(xp, signals, grid), {}
     energy_budget = as_budget(energy_budget)
     work_dtype = as_dtype(dtype)
-    block_size = as_block_size(block_size, grid, BLOCK_SAMPLES)
+    block_size = as_block_size(
+        block_size, grid, BLOCK_SAMPLES if xp is None else DEVICE_BLOCK_SAMPLES
+    )
     modes = as_modes(path_rule, sampling, oversampling, grid, slack)
+    check_modes(xp, modes["sampling"], slack)
     critical = modes["sampling"] == "critical"
     batch = values.shape[0]
 
-    complex_input = np.iscomplexobj(values)
-    planned = {id(b): b for b in banks}  # a bank repeated over the layers is planned once
-    planned = {key: layer_plan(b, half=True, dtype=work_dtype) for key, b in planned.items()}
-    plans_half = [planned[id(b)] for b in banks]
-    plan_full = layer_plan(banks[0], half=False, dtype=work_dtype) if complex_input else None
-    distinct = {id(p): p for p in [*plans_half, plan_full] if critical and p is not None}
-    windows = {key: filter_windows(p, modes["oversampling"]) for key, p in distinct.items()}
-    modulus = slack == "modulus"
+    complex_input = is_complex(xp, values)
+    device = None if xp is None else array_api_compat.device(values)  # plans go there, once
+    kept = {"dtype": work_dtype, "xp": xp, "device": device}
+    plans_half = [bank_plan(b, half=True, **kept) for b in banks]
+    plan_full = bank_plan(banks[0], half=False, **kept) if complex_input else None
+    windows = {}
+    if critical:  # numpy only (check_modes)
+        for b, p in [*zip(banks, plans_half, strict=True), (banks[0], plan_full)]:
+            if p is not None:
+                windows[id(p)] = bank_windows(
+                    b, p, dtype=work_dtype, oversampling=modes["oversampling"]
+                )
+    modulus = slack == "modulus"  # numpy only (check_modes)
     if modulus:
         check_frame(banks)
     made: dict[tuple[int, int], ModulusPlan] = {}  # per (plan, next bank), made on first use
@@ -137,22 +171,19 @@ def propagate(
             made[key] = modulus_plan(plan, banks[layer + 1])
         return made[key]
 
-    complex_dtype = np.result_type(work_dtype, np.complex64)
-    input_energy = np.sum(np.abs(values) ** 2, axis=grid.axes)
+    energy = input_energy(xp, values, grid)
     acc = Accumulator(batch, depth, bound=modulus)
-    acc.propagated[:, 0] = input_energy
+    acc.propagated[:, 0] = energy
     acc.paths[:, 0] = 1
 
     scratch = workspace(grid.shape, work_dtype)
     stack: list[Block] = []
+    blas = limit_blas_threads(fft_workers)  # restored in finally (.threads)
     try:
         for start in range(0, batch, block_size):
             rows = slice(start, min(batch, start + block_size))
-            chunk = values[rows].astype(complex_dtype if complex_input else work_dtype)
-            spectra = (
-                grid.fft(chunk, workers=fft_workers)
-                if complex_input
-                else grid.rfft(chunk, workers=fft_workers)
+            spectra = root_spectra(
+                xp, values[rows, ...], grid, work_dtype, complex_input, fft_workers
             )
             owner = np.arange(rows.start, rows.stop, dtype=np.int64)
             root = Block(
@@ -160,7 +191,7 @@ def propagate(
                 spectra,
                 owner,
                 np.ones(owner.size, np.int64),
-                energy_budget * input_energy[owner],
+                energy_budget * energy[owner],
                 half=not complex_input,
             )
             root_plan = plans_half[0] if root.half else plan_full
@@ -188,6 +219,8 @@ def propagate(
                     acc.sampling[:, child.layer :] += np.bincount(
                         child.owner, weights=tail, minlength=batch
                     )[:, None]
+                elif xp is not None:
+                    child = device_children(top, plan, block_size)
                 else:
                     child = children(top, plan, block_size, fft_workers, scratch)
                 next_plan = plans_half[child.layer]
@@ -203,8 +236,22 @@ def propagate(
                     group_by_size(child, windows[id(next_plan)])
                 stack.append(child)
     finally:
+        blas.restore_original_limits()
         release_large_workspace()
 
-    return to_dataset(
-        acc, input_energy, signal_coords, banks, depth, energy_budget, work_dtype, modes
-    )
+    return to_dataset(acc, energy, signal_coords, banks, depth, energy_budget, work_dtype, modes)
+
+
+def root_spectra(xp, chunk, grid, work_dtype: np.dtype, complex_input: bool, workers: int):
+    """Spectra of a chunk of input signals in the working precision: the full DFT of complex
+    input, the real-FFT half-space of real input; ``scipy.fft`` for numpy (``xp`` None), else
+    ``xp.fft`` on the chunk's device."""
+    if xp is None:
+        chunk = chunk.astype(
+            np.result_type(work_dtype, np.complex64) if complex_input else work_dtype
+        )
+        return (
+            grid.fft(chunk, workers=workers) if complex_input else grid.rfft(chunk, workers=workers)
+        )
+    dtype = (complex_dtype if complex_input else real_dtype)(xp, work_dtype)
+    return transform(xp, xp.astype(chunk, dtype), grid, real=not complex_input)
