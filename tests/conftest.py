@@ -80,6 +80,15 @@ def prefect_harness():
 
 
 @pytest.fixture(scope="session")
+def prefect_api_url(prefect_harness: None) -> str:
+    """The API URL of the session's Prefect server (:func:`prefect_harness`), for a subprocess's
+    ``PREFECT_API_URL`` where the run, not the start of its temporary server, is what is tested."""
+    from prefect.settings import PREFECT_API_URL
+
+    return str(PREFECT_API_URL.value())
+
+
+@pytest.fixture(scope="session")
 def dask_cluster():
     """One ``distributed.LocalCluster`` (2 worker processes, 1 thread each) for the session.
 

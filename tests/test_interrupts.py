@@ -3,7 +3,11 @@ gets SIGINT (to its whole process group, as a terminal's Ctrl-C) or SIGTERM (to 
 alone, as ``kill``) once some units have landed. It must stop within seconds with one line and
 status 130 / 143, leave no process of its session behind (Dask workers, the temporary Prefect
 server), and a store that a rerun completes into exactly the numbers of an uninterrupted run.
-A rerun with nothing to do must say so without starting Prefect."""
+A rerun with nothing to do must say so without starting Prefect.
+
+The interrupted runs start their own temporary Prefect server (that it stops with them is
+checked); the reruns reach the session's server (``PREFECT_API_URL``, :func:`_on_server`), so
+each does not spend 15-20 s starting one more."""
 
 from __future__ import annotations
 
@@ -91,13 +95,23 @@ def _assert_same_numbers(store: Path, clean: Path) -> None:
     assert completed_units(store) == completed_units(clean)
 
 
-def _start_and_wait_for_a_unit(config: Path, store: Path) -> subprocess.Popen[bytes]:
-    """``energy-sweep run config`` in a session of its own, once a unit has landed in ``store``."""
+def _on_server(api_url: str) -> dict[str, str]:
+    """This process's environment with ``PREFECT_API_URL=api_url``: a command run in it uses
+    that Prefect server instead of starting a temporary one."""
+    return {**os.environ, "PREFECT_API_URL": api_url}
+
+
+def _start_and_wait_for_a_unit(
+    config: Path, store: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """``energy-sweep run config`` in a session of its own (in ``env``, default this process's
+    environment: a temporary Prefect server), once a unit has landed in ``store``."""
     run = subprocess.Popen(
         [COMMAND, "run", str(config)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        env=env,
     )
     deadline = time.monotonic() + 300
     landed: set[tuple[int, int]] = set()
@@ -120,7 +134,12 @@ def _start_and_wait_for_a_unit(config: Path, store: Path) -> subprocess.Popen[by
     ids=["ctrl-c", "sigterm"],
 )
 def test_an_interrupted_run_stops_quietly_and_a_rerun_completes_it(
-    tmp_path: Path, clean_store: Path, signum: int, to_group: bool, status: int
+    tmp_path: Path,
+    clean_store: Path,
+    prefect_api_url: str,
+    signum: int,
+    to_group: bool,
+    status: int,
 ) -> None:
     config = _write_config(tmp_path / "sweep.yaml", tmp_path / "store.zarr")
     total = len(load_config(config).work_units())
@@ -157,7 +176,11 @@ def test_an_interrupted_run_stops_quietly_and_a_rerun_completes_it(
 
     # the same command resumes and completes it
     again = subprocess.run(
-        [COMMAND, "run", str(config)], capture_output=True, text=True, timeout=600
+        [COMMAND, "run", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=_on_server(prefect_api_url),
     )
     assert again.returncode == 0, again.stdout + again.stderr
     assert f"{total - len(recorded)} done, {len(recorded)} skipped, 0 failed" in again.stdout
@@ -203,7 +226,7 @@ def test_finished_units_counts_only_a_store_of_this_config(
 
 
 def test_a_killed_run_leaves_nothing_running_and_a_rerun_completes_it(
-    tmp_path: Path, clean_store: Path
+    tmp_path: Path, clean_store: Path, prefect_api_url: str
 ) -> None:
     """SIGKILL cannot be caught: the temporary Prefect server dies with the command
     (PR_SET_PDEATHSIG), the Dask workers with their parent; records never vouch for a unit
@@ -216,7 +239,11 @@ def test_a_killed_run_leaves_nothing_running_and_a_rerun_completes_it(
     _assert_nothing_left(run.pid, seconds=10)
     recorded = completed_units(tmp_path / "store.zarr")
     again = subprocess.run(
-        [COMMAND, "run", str(config)], capture_output=True, text=True, timeout=600
+        [COMMAND, "run", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=_on_server(prefect_api_url),
     )
     assert again.returncode == 0, again.stdout + again.stderr
     assert f"{len(recorded)} skipped, 0 failed" in again.stdout
