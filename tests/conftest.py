@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -101,6 +102,17 @@ def dask_cluster():
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as cluster:
         yield cluster
+
+
+@pytest.fixture(scope="session")
+def clean_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sweep of ``test_interrupts.py`` (16 units, meyer and morlet), never interrupted: the
+    store that the interrupted and faulted runs of ``test_interrupts.py`` and ``test_faults.py``
+    must end equal to. Built once per session by :func:`build_store`."""
+    from test_interrupts import _write_config
+
+    folder = tmp_path_factory.mktemp("clean")
+    return Path(build_store(_write_config(folder / "sweep.yaml", folder / "clean.zarr")))
 
 
 def build_store(config_path) -> str:

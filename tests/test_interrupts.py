@@ -24,7 +24,7 @@ import xarray as xr
 import yaml
 
 from pipeline.store import DATA_VARIABLES, completed_units
-from pipeline.sweep import compute_unit, create_sweep_store, load_config
+from pipeline.sweep import load_config
 
 pytestmark = pytest.mark.slow
 
@@ -49,17 +49,6 @@ def _write_config(path: Path, store: Path) -> Path:
     }
     path.write_text(yaml.safe_dump(spec))
     return path
-
-
-@pytest.fixture(scope="module")
-def clean_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sweep's store computed unit by unit in this process, never interrupted."""
-    folder = tmp_path_factory.mktemp("clean")
-    config = load_config(_write_config(folder / "sweep.yaml", folder / "clean.zarr"))
-    create_sweep_store(config)
-    for unit in config.work_units():
-        compute_unit(config.canonical_text(), config.store, unit, config.unit_hash(unit))
-    return folder / "clean.zarr"
 
 
 def _session_processes(session: int) -> list[str]:
