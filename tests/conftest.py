@@ -89,6 +89,12 @@ def prefect_api_url(prefect_harness: None) -> str:
     return str(PREFECT_API_URL.value())
 
 
+def on_prefect_server(api_url: str) -> dict[str, str]:
+    """This process's environment with ``PREFECT_API_URL=api_url``: a command run in it uses
+    that Prefect server instead of starting a temporary one."""
+    return {**os.environ, "PREFECT_API_URL": api_url}
+
+
 @pytest.fixture(scope="session")
 def dask_cluster():
     """One ``distributed.LocalCluster`` (2 worker processes, 1 thread each) for the session.

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import on_prefect_server
 from test_growth import assert_same_store
 from test_interrupts import (
     COMMAND,
     _assert_nothing_left,
-    _on_server,
     _session_processes,
     _start_and_wait_for_a_unit,
     _write_config,
@@ -59,7 +59,9 @@ def test_a_killed_dask_worker_is_replaced_and_the_run_completes(
     tmp_path: Path, clean_store: Path, prefect_api_url: str
 ) -> None:
     config = _write_config(tmp_path / "sweep.yaml", tmp_path / "store.zarr")
-    run = _start_and_wait_for_a_unit(config, tmp_path / "store.zarr", _on_server(prefect_api_url))
+    run = _start_and_wait_for_a_unit(
+        config, tmp_path / "store.zarr", on_prefect_server(prefect_api_url)
+    )
     workers = _workers(run.pid)
     assert workers, _session_processes(run.pid)
     os.kill(workers[0], signal.SIGKILL)
@@ -78,7 +80,7 @@ def test_a_second_run_and_an_overwrite_are_refused_while_a_run_writes(
     other = yaml.safe_load(config.read_text())
     other["depth"] = 5
     (tmp_path / "other.yaml").write_text(yaml.safe_dump(other))
-    run = _start_and_wait_for_a_unit(config, store, _on_server(prefect_api_url))
+    run = _start_and_wait_for_a_unit(config, store, on_prefect_server(prefect_api_url))
     try:
         for command in (
             [COMMAND, "run", str(config)],
@@ -125,7 +127,7 @@ def test_a_full_disk_fails_the_units_that_do_not_fit_and_a_rerun_completes(
             capture_output=True,
             text=True,
             timeout=600,
-            env=_on_server(prefect_api_url),
+            env=on_prefect_server(prefect_api_url),
         )
         output = full.stdout + full.stderr
         assert full.returncode == 1, output
@@ -141,7 +143,7 @@ def test_a_full_disk_fails_the_units_that_do_not_fit_and_a_rerun_completes(
             capture_output=True,
             text=True,
             timeout=600,
-            env=_on_server(prefect_api_url),
+            env=on_prefect_server(prefect_api_url),
         )
         assert again.returncode == 0, again.stdout + again.stderr
         assert f"{len(failed)} done, {len(recorded)} skipped, 0 failed" in again.stdout

@@ -6,8 +6,8 @@ server), and a store that a rerun completes into exactly the numbers of an unint
 A rerun with nothing to do must say so without starting Prefect.
 
 The interrupted runs start their own temporary Prefect server (that it stops with them is
-checked); the reruns reach the session's server (``PREFECT_API_URL``, :func:`_on_server`), so
-each does not spend 15-20 s starting one more."""
+checked); the reruns reach the session's server (``PREFECT_API_URL``,
+``conftest.on_prefect_server``) instead of spending 15-20 s each starting one more."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 import xarray as xr
 import yaml
+from conftest import on_prefect_server
 
 from pipeline.store import DATA_VARIABLES, completed_units
 from pipeline.sweep import load_config
@@ -82,12 +83,6 @@ def _assert_same_numbers(store: Path, clean: Path) -> None:
     for name in (*DATA_VARIABLES, "radial_power"):
         xr.testing.assert_identical(got[name], want[name])
     assert completed_units(store) == completed_units(clean)
-
-
-def _on_server(api_url: str) -> dict[str, str]:
-    """This process's environment with ``PREFECT_API_URL=api_url``: a command run in it uses
-    that Prefect server instead of starting a temporary one."""
-    return {**os.environ, "PREFECT_API_URL": api_url}
 
 
 def _start_and_wait_for_a_unit(
@@ -169,7 +164,7 @@ def test_an_interrupted_run_stops_quietly_and_a_rerun_completes_it(
         capture_output=True,
         text=True,
         timeout=600,
-        env=_on_server(prefect_api_url),
+        env=on_prefect_server(prefect_api_url),
     )
     assert again.returncode == 0, again.stdout + again.stderr
     assert f"{total - len(recorded)} done, {len(recorded)} skipped, 0 failed" in again.stdout
@@ -232,7 +227,7 @@ def test_a_killed_run_leaves_nothing_running_and_a_rerun_completes_it(
         capture_output=True,
         text=True,
         timeout=600,
-        env=_on_server(prefect_api_url),
+        env=on_prefect_server(prefect_api_url),
     )
     assert again.returncode == 0, again.stdout + again.stderr
     assert f"{len(recorded)} skipped, 0 failed" in again.stdout
