@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import assert_same_store, on_prefect_server
+from conftest import assert_same_store, energy_sweep_run
 
 from flows.clusters import ClusterUnavailableError, cluster_spec, dask_client
 from flows.clusters.slurm import SlurmCluster, jobqueue_cluster
@@ -148,21 +148,6 @@ def _config(tmp_path: Path, name: str, cluster: dict[str, Any]) -> Path:
     return path
 
 
-def _run(config: Path, tmp_path: Path, api_url: str) -> subprocess.CompletedProcess[str]:
-    """``energy-sweep run CONFIG`` as a user types it, in ``tmp_path``, with the Prefect server
-    at ``api_url`` (what is tested is the SLURM cluster, not a temporary server's start)."""
-    command = [str(Path(sys.executable).with_name("energy-sweep")), "run", str(config)]
-    return subprocess.run(
-        command,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=480,
-        check=False,
-        env=on_prefect_server(api_url),
-    )
-
-
 def _on_a_local_cluster(config_path: Path) -> None:
     """The config's store written by its units on a local Dask cluster, as the sweep flow
     submits them (plain Dask tasks), without Prefect."""
@@ -199,7 +184,7 @@ def test_a_sweep_on_slurm_writes_the_local_clusters_store(
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     try:
-        result = _run(on_slurm, tmp_path, prefect_api_url)
+        result = energy_sweep_run(on_slurm, tmp_path, prefect_api_url)
     finally:
         done.set()
         watcher.join(timeout=10)
