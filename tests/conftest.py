@@ -127,17 +127,6 @@ def dask_cluster():
         yield cluster
 
 
-@pytest.fixture(scope="session")
-def clean_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sweep of ``test_interrupts.py`` (16 units, meyer and morlet), never interrupted: the
-    store that the interrupted and faulted runs of ``test_interrupts.py`` and ``test_faults.py``
-    must end equal to. Built once per session by :func:`build_store`."""
-    from test_interrupts import _write_config
-
-    folder = tmp_path_factory.mktemp("clean")
-    return Path(build_store(_write_config(folder / "sweep.yaml", folder / "clean.zarr")))
-
-
 def build_store(config_path) -> str:
     """A real sweep store from a config file, built in this process without a Prefect server:
     the flow's own schema task (its plain function) and every work unit, as the flow runs them."""

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import on_prefect_server
+from conftest import build_store, on_prefect_server
 from test_growth import assert_same_store
 from test_interrupts import (
     COMMAND,
@@ -38,6 +38,13 @@ from flows.cli import app
 from pipeline.store import completed_units, verify_store
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def clean_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sweep's store computed unit by unit in this process, no fault."""
+    folder = tmp_path_factory.mktemp("clean")
+    return Path(build_store(_write_config(folder / "sweep.yaml", folder / "clean.zarr")))
 
 
 def _finish(run: subprocess.Popen[bytes], seconds: float = 600) -> str:

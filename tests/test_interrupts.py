@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import xarray as xr
 import yaml
-from conftest import on_prefect_server
+from conftest import build_store, on_prefect_server
 
 from pipeline.store import DATA_VARIABLES, completed_units
 from pipeline.sweep import load_config
@@ -35,12 +35,27 @@ COMMAND = str(Path(sys.executable).parent / "energy-sweep")
 EXIT_SECONDS = 12.0
 
 
-def _write_config(path: Path, store: Path) -> Path:
-    """16 units of 0.2-2 s each on 2 local workers: long enough to interrupt, short to rerun."""
+#: Layers of the interrupted sweep: 16 units of 0.1-0.6 s (in one process; more in a Dask
+#: worker), seconds of work left when the first has landed and the signal is sent.
+DEPTH = 6
+
+
+@pytest.fixture(scope="module")
+def clean_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The interrupted sweep's store (depth :data:`DEPTH`), built in this process, never
+    interrupted (overrides conftest's, of ``test_faults.py``'s deeper sweep)."""
+    folder = tmp_path_factory.mktemp("clean")
+    config = _write_config(folder / "sweep.yaml", folder / "clean.zarr", depth=DEPTH)
+    return Path(build_store(config))
+
+
+def _write_config(path: Path, store: Path, depth: int = 7) -> Path:
+    """16 units on 2 local workers, each 0.2-2 s at depth 7 (``test_faults.py``'s sizes), about
+    half that at depth 6: long enough to interrupt, short to rerun."""
     spec = {
         "name": "interrupt-test",
         "length": 512,
-        "depth": 7,
+        "depth": depth,
         "energy_budget": 1e-6,
         "chunk": 2,
         "store": str(store),
@@ -125,7 +140,7 @@ def test_an_interrupted_run_stops_quietly_and_a_rerun_completes_it(
     to_group: bool,
     status: int,
 ) -> None:
-    config = _write_config(tmp_path / "sweep.yaml", tmp_path / "store.zarr")
+    config = _write_config(tmp_path / "sweep.yaml", tmp_path / "store.zarr", depth=DEPTH)
     total = len(load_config(config).work_units())
     run = _start_and_wait_for_a_unit(config, tmp_path / "store.zarr")
     try:
@@ -174,7 +189,7 @@ def test_an_interrupted_run_stops_quietly_and_a_rerun_completes_it(
 def test_a_rerun_with_nothing_to_do_says_so_without_prefect(
     tmp_path: Path, clean_store: Path
 ) -> None:
-    config = _write_config(tmp_path / "sweep.yaml", clean_store)
+    config = _write_config(tmp_path / "sweep.yaml", clean_store, depth=DEPTH)
     started = time.monotonic()
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "flows.cli", "run", str(config)],
@@ -199,12 +214,12 @@ def test_finished_units_counts_only_a_store_of_this_config(
     def finished(spec):
         return finished_units(spec, unit_hashes(spec))
 
-    config = _write_config(tmp_path / "sweep.yaml", tmp_path / "absent.zarr")
+    config = _write_config(tmp_path / "sweep.yaml", tmp_path / "absent.zarr", depth=DEPTH)
 
     assert finished(load_config(config)) is None
     assert finished(load_config(config, store=str(clean_store))) == completed_units(clean_store)
     other = yaml.safe_load(config.read_text())
-    other["depth"] = 6
+    other["depth"] = DEPTH - 1
     (tmp_path / "other.yaml").write_text(yaml.safe_dump(other))
     assert finished(load_config(tmp_path / "other.yaml", store=str(clean_store))) is None
 
@@ -215,7 +230,7 @@ def test_a_killed_run_leaves_nothing_running_and_a_rerun_completes_it(
     """SIGKILL cannot be caught: the temporary Prefect server dies with the command
     (PR_SET_PDEATHSIG), the Dask workers with their parent; records never vouch for a unit
     cut short, so the rerun recomputes exactly what is missing."""
-    config = _write_config(tmp_path / "sweep.yaml", tmp_path / "store.zarr")
+    config = _write_config(tmp_path / "sweep.yaml", tmp_path / "store.zarr", depth=DEPTH)
     run = _start_and_wait_for_a_unit(config, tmp_path / "store.zarr")
     os.kill(run.pid, signal.SIGKILL)
     run.communicate(timeout=60)
