@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -77,6 +80,36 @@ def prefect_harness():
 
         with prefect_test_harness(server_startup_timeout=180):
             yield
+
+
+@pytest.fixture(scope="session")
+def prefect_api_url(prefect_harness: None) -> str:
+    """The API URL of the session's Prefect server (:func:`prefect_harness`), for a subprocess's
+    ``PREFECT_API_URL`` where the run, not the start of its temporary server, is what is tested."""
+    from prefect.settings import PREFECT_API_URL
+
+    return str(PREFECT_API_URL.value())
+
+
+def on_prefect_server(api_url: str) -> dict[str, str]:
+    """This process's environment with ``PREFECT_API_URL=api_url``: a command run in it uses
+    that Prefect server instead of starting a temporary one."""
+    return {**os.environ, "PREFECT_API_URL": api_url}
+
+
+def energy_sweep_run(config: Path, cwd: Path, api_url: str) -> subprocess.CompletedProcess[str]:
+    """``energy-sweep run CONFIG`` as a user types it, in ``cwd``, reaching the Prefect server
+    at ``api_url`` (for tests of what the run does, not of a temporary server's start)."""
+    command = [str(Path(sys.executable).with_name("energy-sweep")), "run", str(config)]
+    return subprocess.run(
+        command,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=480,
+        check=False,
+        env=on_prefect_server(api_url),
+    )
 
 
 @pytest.fixture(scope="session")

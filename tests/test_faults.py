@@ -7,6 +7,9 @@ a run writes the store, a full disk (a tmpfs mounted for the test, root only), a
 store's folder should be. Elsewhere, with the same comparison: SIGKILL, SIGINT and SIGTERM of
 the run itself (``test_interrupts.py``), every kind of corrupted chunk (``test_verify.py``), a
 file where a chunk's folder should be (``test_sweep_flow.py``). docs/faults.md has the table.
+
+The runs here reach the session's Prefect server (``PREFECT_API_URL``): what is tested is the
+fault, not the start and stop of a temporary server (``test_interrupts.py`` checks those).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import build_store
+from conftest import build_store, on_prefect_server
 from test_growth import assert_same_store
 from test_interrupts import (
     COMMAND,
@@ -60,10 +63,12 @@ def _workers(session: int) -> list[int]:
 
 
 def test_a_killed_dask_worker_is_replaced_and_the_run_completes(
-    tmp_path: Path, clean_store: Path
+    tmp_path: Path, clean_store: Path, prefect_api_url: str
 ) -> None:
     config = _write_config(tmp_path / "sweep.yaml", tmp_path / "store.zarr")
-    run = _start_and_wait_for_a_unit(config, tmp_path / "store.zarr")
+    run = _start_and_wait_for_a_unit(
+        config, tmp_path / "store.zarr", on_prefect_server(prefect_api_url)
+    )
     workers = _workers(run.pid)
     assert workers, _session_processes(run.pid)
     os.kill(workers[0], signal.SIGKILL)
@@ -75,14 +80,14 @@ def test_a_killed_dask_worker_is_replaced_and_the_run_completes(
 
 
 def test_a_second_run_and_an_overwrite_are_refused_while_a_run_writes(
-    tmp_path: Path, clean_store: Path
+    tmp_path: Path, clean_store: Path, prefect_api_url: str
 ) -> None:
     store = tmp_path / "store.zarr"
     config = _write_config(tmp_path / "sweep.yaml", store)
     other = yaml.safe_load(config.read_text())
     other["depth"] = 5
     (tmp_path / "other.yaml").write_text(yaml.safe_dump(other))
-    run = _start_and_wait_for_a_unit(config, store)
+    run = _start_and_wait_for_a_unit(config, store, on_prefect_server(prefect_api_url))
     try:
         for command in (
             [COMMAND, "run", str(config)],
@@ -114,7 +119,7 @@ def _mount_tmpfs(folder: Path, size: str) -> None:
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root")
 def test_a_full_disk_fails_the_units_that_do_not_fit_and_a_rerun_completes(
-    tmp_path: Path, clean_store: Path
+    tmp_path: Path, clean_store: Path, prefect_api_url: str
 ) -> None:
     """A 320 KiB tmpfs holds the schema (about 200 KiB in 4 KiB pages) but not the 16 units
     (about 640 KiB): units fail on ENOSPC, each named, never retried, none recorded
@@ -125,7 +130,11 @@ def test_a_full_disk_fails_the_units_that_do_not_fit_and_a_rerun_completes(
         store = disk / "store.zarr"
         config = _write_config(tmp_path / "sweep.yaml", store)
         full = subprocess.run(
-            [COMMAND, "run", str(config)], capture_output=True, text=True, timeout=600
+            [COMMAND, "run", str(config)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=on_prefect_server(prefect_api_url),
         )
         output = full.stdout + full.stderr
         assert full.returncode == 1, output
@@ -137,7 +146,11 @@ def test_a_full_disk_fails_the_units_that_do_not_fit_and_a_rerun_completes(
         assert verify_store(store).ok  # what is recorded is sound
         subprocess.run(["mount", "-o", "remount,size=8m", str(disk)], check=True)
         again = subprocess.run(
-            [COMMAND, "run", str(config)], capture_output=True, text=True, timeout=600
+            [COMMAND, "run", str(config)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=on_prefect_server(prefect_api_url),
         )
         assert again.returncode == 0, again.stdout + again.stderr
         assert f"{len(failed)} done, {len(recorded)} skipped, 0 failed" in again.stdout

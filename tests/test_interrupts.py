@@ -3,7 +3,11 @@ gets SIGINT (to its whole process group, as a terminal's Ctrl-C) or SIGTERM (to 
 alone, as ``kill``) once some units have landed. It must stop within seconds with one line and
 status 130 / 143, leave no process of its session behind (Dask workers, the temporary Prefect
 server), and a store that a rerun completes into exactly the numbers of an uninterrupted run.
-A rerun with nothing to do must say so without starting Prefect."""
+A rerun with nothing to do must say so without starting Prefect.
+
+The interrupted runs start their own temporary Prefect server (that it stops with them is
+checked); the reruns reach the session's server (``PREFECT_API_URL``,
+``conftest.on_prefect_server``) instead of spending 15-20 s each starting one more."""
 
 from __future__ import annotations
 
@@ -18,9 +22,10 @@ from pathlib import Path
 import pytest
 import xarray as xr
 import yaml
+from conftest import build_store, on_prefect_server
 
 from pipeline.store import DATA_VARIABLES, completed_units
-from pipeline.sweep import compute_unit, create_sweep_store, load_config
+from pipeline.sweep import load_config
 
 pytestmark = pytest.mark.slow
 
@@ -30,12 +35,27 @@ COMMAND = str(Path(sys.executable).parent / "energy-sweep")
 EXIT_SECONDS = 12.0
 
 
-def _write_config(path: Path, store: Path) -> Path:
-    """16 units of 0.2-2 s each on 2 local workers: long enough to interrupt, short to rerun."""
+#: Layers of the interrupted sweep: 16 units of 0.1-0.6 s (in one process; more in a Dask
+#: worker), seconds of work left when the first has landed and the signal is sent.
+DEPTH = 6
+
+
+@pytest.fixture(scope="module")
+def clean_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The interrupted sweep's store (depth :data:`DEPTH`), built in this process, never
+    interrupted (overrides conftest's, of ``test_faults.py``'s deeper sweep)."""
+    folder = tmp_path_factory.mktemp("clean")
+    config = _write_config(folder / "sweep.yaml", folder / "clean.zarr", depth=DEPTH)
+    return Path(build_store(config))
+
+
+def _write_config(path: Path, store: Path, depth: int = 7) -> Path:
+    """16 units on 2 local workers, each 0.2-2 s at depth 7 (``test_faults.py``'s sizes), about
+    half that at depth 6: long enough to interrupt, short to rerun."""
     spec = {
         "name": "interrupt-test",
         "length": 512,
-        "depth": 7,
+        "depth": depth,
         "energy_budget": 1e-6,
         "chunk": 2,
         "store": str(store),
@@ -45,17 +65,6 @@ def _write_config(path: Path, store: Path) -> Path:
     }
     path.write_text(yaml.safe_dump(spec))
     return path
-
-
-@pytest.fixture(scope="module")
-def clean_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sweep's store computed unit by unit in this process, never interrupted."""
-    folder = tmp_path_factory.mktemp("clean")
-    config = load_config(_write_config(folder / "sweep.yaml", folder / "clean.zarr"))
-    create_sweep_store(config)
-    for unit in config.work_units():
-        compute_unit(config.canonical_text(), config.store, unit, config.unit_hash(unit))
-    return folder / "clean.zarr"
 
 
 def _session_processes(session: int) -> list[str]:
@@ -91,13 +100,17 @@ def _assert_same_numbers(store: Path, clean: Path) -> None:
     assert completed_units(store) == completed_units(clean)
 
 
-def _start_and_wait_for_a_unit(config: Path, store: Path) -> subprocess.Popen[bytes]:
-    """``energy-sweep run config`` in a session of its own, once a unit has landed in ``store``."""
+def _start_and_wait_for_a_unit(
+    config: Path, store: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """``energy-sweep run config`` in a session of its own (in ``env``, default this process's
+    environment: a temporary Prefect server), once a unit has landed in ``store``."""
     run = subprocess.Popen(
         [COMMAND, "run", str(config)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        env=env,
     )
     deadline = time.monotonic() + 300
     landed: set[tuple[int, int]] = set()
@@ -120,9 +133,14 @@ def _start_and_wait_for_a_unit(config: Path, store: Path) -> subprocess.Popen[by
     ids=["ctrl-c", "sigterm"],
 )
 def test_an_interrupted_run_stops_quietly_and_a_rerun_completes_it(
-    tmp_path: Path, clean_store: Path, signum: int, to_group: bool, status: int
+    tmp_path: Path,
+    clean_store: Path,
+    prefect_api_url: str,
+    signum: int,
+    to_group: bool,
+    status: int,
 ) -> None:
-    config = _write_config(tmp_path / "sweep.yaml", tmp_path / "store.zarr")
+    config = _write_config(tmp_path / "sweep.yaml", tmp_path / "store.zarr", depth=DEPTH)
     total = len(load_config(config).work_units())
     run = _start_and_wait_for_a_unit(config, tmp_path / "store.zarr")
     try:
@@ -157,7 +175,11 @@ def test_an_interrupted_run_stops_quietly_and_a_rerun_completes_it(
 
     # the same command resumes and completes it
     again = subprocess.run(
-        [COMMAND, "run", str(config)], capture_output=True, text=True, timeout=600
+        [COMMAND, "run", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=on_prefect_server(prefect_api_url),
     )
     assert again.returncode == 0, again.stdout + again.stderr
     assert f"{total - len(recorded)} done, {len(recorded)} skipped, 0 failed" in again.stdout
@@ -167,7 +189,7 @@ def test_an_interrupted_run_stops_quietly_and_a_rerun_completes_it(
 def test_a_rerun_with_nothing_to_do_says_so_without_prefect(
     tmp_path: Path, clean_store: Path
 ) -> None:
-    config = _write_config(tmp_path / "sweep.yaml", clean_store)
+    config = _write_config(tmp_path / "sweep.yaml", clean_store, depth=DEPTH)
     started = time.monotonic()
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "flows.cli", "run", str(config)],
@@ -192,23 +214,23 @@ def test_finished_units_counts_only_a_store_of_this_config(
     def finished(spec):
         return finished_units(spec, unit_hashes(spec))
 
-    config = _write_config(tmp_path / "sweep.yaml", tmp_path / "absent.zarr")
+    config = _write_config(tmp_path / "sweep.yaml", tmp_path / "absent.zarr", depth=DEPTH)
 
     assert finished(load_config(config)) is None
     assert finished(load_config(config, store=str(clean_store))) == completed_units(clean_store)
     other = yaml.safe_load(config.read_text())
-    other["depth"] = 6
+    other["depth"] = DEPTH - 1
     (tmp_path / "other.yaml").write_text(yaml.safe_dump(other))
     assert finished(load_config(tmp_path / "other.yaml", store=str(clean_store))) is None
 
 
 def test_a_killed_run_leaves_nothing_running_and_a_rerun_completes_it(
-    tmp_path: Path, clean_store: Path
+    tmp_path: Path, clean_store: Path, prefect_api_url: str
 ) -> None:
     """SIGKILL cannot be caught: the temporary Prefect server dies with the command
     (PR_SET_PDEATHSIG), the Dask workers with their parent; records never vouch for a unit
     cut short, so the rerun recomputes exactly what is missing."""
-    config = _write_config(tmp_path / "sweep.yaml", tmp_path / "store.zarr")
+    config = _write_config(tmp_path / "sweep.yaml", tmp_path / "store.zarr", depth=DEPTH)
     run = _start_and_wait_for_a_unit(config, tmp_path / "store.zarr")
     os.kill(run.pid, signal.SIGKILL)
     run.communicate(timeout=60)
@@ -216,7 +238,11 @@ def test_a_killed_run_leaves_nothing_running_and_a_rerun_completes_it(
     _assert_nothing_left(run.pid, seconds=10)
     recorded = completed_units(tmp_path / "store.zarr")
     again = subprocess.run(
-        [COMMAND, "run", str(config)], capture_output=True, text=True, timeout=600
+        [COMMAND, "run", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=on_prefect_server(prefect_api_url),
     )
     assert again.returncode == 0, again.stdout + again.stderr
     assert f"{len(recorded)} skipped, 0 failed" in again.stdout

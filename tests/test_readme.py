@@ -2,8 +2,8 @@
 
 The blocks run in a fresh folder holding a copy of the repository's ``configs/`` and
 ``deploy/``, as if it were the repository root, so that the README's relative paths (``configs/quickstart.yaml``,
-``results/quickstart.zarr``) mean what they mean to a user. Two substitutions keep the test
-within CI's time, and neither changes a command:
+``results/quickstart.zarr``) mean what they mean to a user. Three substitutions keep the test
+within CI's time, and none changes a command:
 
 - ``configs/quickstart.yaml`` and ``configs/images.yaml`` in that copy are cut down
   (:func:`small_config`: the same signal kinds, families and store path, fewer rows, fewer
@@ -14,7 +14,11 @@ within CI's time, and neither changes a command:
   are recognised and not run: this environment is already installed (the test runs in it, with
   its ``bin`` folder first on ``PATH``). Only lines that do nothing but make the environment and
   install this package (with extras) are skipped; what a line runs after them (``&& energy-sweep
-  run ...``) is run.
+  run ...``) is run;
+- the first block that runs a sweep and the first that fits start their own temporary Prefect
+  server, as a user's first commands do, and so do blocks that manage a server themselves
+  (``energy-sweep server``); the later ones reach the test session's server through
+  ``PREFECT_API_URL`` (:func:`own_server_blocks`), each 15-20 s sooner.
 
 A block directly preceded by a line ``<!-- readme-test: skip (reason) -->`` is not run; the
 reason must be given (commands that need a cluster, a server the test cannot start, or the test
@@ -138,6 +142,28 @@ def runnable_bash(block: Block) -> str:
 BLOCKS = readme_blocks(README.read_text(encoding="utf-8"))
 
 
+def own_server_blocks(blocks: list[Block]) -> set[int]:
+    """Lines of the blocks that run with no Prefect API given, so that each command starts its
+    own temporary server: the first block that runs a sweep, the first that fits, and every
+    block that manages a server (``energy-sweep server``). The others get the session's.
+
+    Examples
+    --------
+    >>> blocks = readme_blocks("```bash\\nenergy-sweep run a.yaml\\n```\\n"
+    ...                        "```bash\\nenergy-sweep run b.yaml\\nenergy-sweep fit b.zarr\\n```\\n"
+    ...                        "```bash\\nenergy-sweep server start\\n```\\n")
+    >>> sorted(own_server_blocks(blocks))
+    [2, 5, 9]
+    """
+    own = {b.line for b in blocks if "energy-sweep server" in b.text}
+    for command in ("energy-sweep run", "energy-sweep fit"):
+        own.update(next(([b.line] for b in blocks if command in b.text), []))
+    return own
+
+
+OWN_SERVER_BLOCKS = own_server_blocks([b for b in BLOCKS if b.skip is None])
+
+
 def test_the_readme_has_blocks_and_every_skip_names_its_reason() -> None:
     assert sum(b.language == "bash" for b in BLOCKS) >= 4
     assert sum(b.language == "python" for b in BLOCKS) >= 2
@@ -194,12 +220,15 @@ class Workspace:
         }
 
 
-def run_in_own_group(command: list[str], workspace: Workspace) -> subprocess.CompletedProcess:
-    """Run ``command`` in the workspace as its own process group; on timeout the whole group
-    (the commands the block started, their Prefect servers and Dask workers) is killed."""
+def run_in_own_group(
+    command: list[str], workspace: Workspace, env: dict[str, str]
+) -> subprocess.CompletedProcess:
+    """Run ``command`` in the workspace, in ``env``, as its own process group; on timeout the
+    whole group (the commands the block started, their Prefect servers and Dask workers) is
+    killed."""
     pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
     process = subprocess.Popen(
-        command, cwd=workspace.folder, env=workspace.env, text=True, start_new_session=True, **pipes
+        command, cwd=workspace.folder, env=env, text=True, start_new_session=True, **pipes
     )
     try:
         stdout, stderr = process.communicate(timeout=BLOCK_TIMEOUT)
@@ -231,7 +260,9 @@ RUN_BLOCKS = [b for b in BLOCKS if b.skip is None]
 
 @pytest.mark.slow
 @pytest.mark.parametrize("block", RUN_BLOCKS, ids=[b.name for b in RUN_BLOCKS])
-def test_the_readme_block_runs_as_written(workspace: Workspace, block: Block) -> None:
+def test_the_readme_block_runs_as_written(
+    workspace: Workspace, prefect_api_url: str, block: Block
+) -> None:
     if workspace.failed is not None:
         pytest.skip(f"an earlier block failed: {workspace.failed}")
     workspace.failed = f"README.md:{block.line}"
@@ -241,7 +272,10 @@ def test_the_readme_block_runs_as_written(workspace: Workspace, block: Block) ->
         command = [sys.executable, str(script)]
     else:
         command = ["bash", "-e", "-o", "pipefail", "-c", runnable_bash(block)]
-    done = run_in_own_group(command, workspace)
+    env = workspace.env
+    if block.line not in OWN_SERVER_BLOCKS:
+        env = {**env, "PREFECT_API_URL": prefect_api_url}
+    done = run_in_own_group(command, workspace, env)
     assert done.returncode == 0, (
         f"README.md:{block.line} exited {done.returncode}\n{block.text}\n"
         f"stdout:\n{done.stdout[-3000:]}\nstderr:\n{done.stderr[-3000:]}"

@@ -116,10 +116,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def scheduling_server(tmp_path: Path) -> Iterator[tuple[ServerInfo, Path]]:
-    """A real server whose scheduler looks for due runs every second; stopped by PID."""
-    data = tmp_path / "data"
+@pytest.fixture(scope="module")
+def scheduling_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[ServerInfo, Path]]:
+    """A real server whose scheduler looks for due runs every second; stopped by PID. One for
+    the module's tests (each counts only the runs of its own deployments)."""
+    data = tmp_path_factory.mktemp("scheduling") / "data"
     folder = data / "prefect-server"
     fast = {
         "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "1",
@@ -143,9 +146,17 @@ def api(info: ServerInfo, route: str, body: dict[str, Any] | None = None) -> Any
         return json.load(answer)
 
 
-def completed_runs(info: ServerInfo) -> list[dict[str, Any]]:
-    """Flow runs of the served deployment that completed, oldest first."""
-    runs = api(info, "flow_runs/filter", {"sort": "EXPECTED_START_TIME_ASC", "limit": 50})
+def completed_runs(info: ServerInfo, deployments: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Flow runs of the named deployments that completed, oldest first."""
+    runs = api(
+        info,
+        "flow_runs/filter",
+        {
+            "sort": "EXPECTED_START_TIME_ASC",
+            "limit": 50,
+            "deployments": {"name": {"any_": list(deployments)}},
+        },
+    )
     return [r for r in runs if r["deployment_id"] and r["state_type"] == "COMPLETED"]
 
 
@@ -232,8 +243,8 @@ def test_a_served_schedule_fills_a_store_then_grows_it_with_a_new_file(
             env=environment, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     try:
-        wait_for(lambda: len(completed_runs(info)) >= 1, "completed run", serving, log)
-        first = completed_runs(info)[0]
+        wait_for(lambda: len(completed_runs(info, ("test",))) >= 1, "completed run", serving, log)
+        first = completed_runs(info, ("test",))[0]
         assert (store / "fits").is_dir()
         from pipeline.store import open_results
 
@@ -248,7 +259,9 @@ def test_a_served_schedule_fills_a_store_then_grows_it_with_a_new_file(
         fits_written = (store / "fits" / "zarr.json").stat().st_mtime_ns
 
         # the next tick: nothing new, so no unit runs and the fits stay as they are
-        wait_for(lambda: len(completed_runs(info)) >= 2, "second completed run", serving, log)
+        wait_for(
+            lambda: len(completed_runs(info, ("test",))) >= 2, "second completed run", serving, log
+        )
         assert (store / "fits" / "zarr.json").stat().st_mtime_ns == fits_written
 
         # a new file: the next run appends its rows, computes only its unit, refreshes the fits
@@ -319,7 +332,8 @@ def test_deployed_sweep_triggers_its_aggregation(
 
         def both_completed() -> bool:
             flows = {f["id"]: f["name"] for f in api(info, "flows/filter", {})}
-            done = {flows.get(run["flow_id"]) for run in completed_runs(info)}
+            deployed = completed_runs(info, ("sweep", "aggregate"))
+            done = {flows.get(run["flow_id"]) for run in deployed}
             return {"energy-sweep", "energy-sweep-fit-report"} <= done
 
         wait_for(both_completed, "completed sweep and aggregation", worker, log)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import assert_same_store
+from conftest import assert_same_store, energy_sweep_run
 
 from flows.clusters import ClusterUnavailableError, cluster_spec, dask_client
 from flows.clusters._worker_env import WORKER_MALLOC_TRIM_THRESHOLD
@@ -151,14 +151,6 @@ def _config(tmp_path: Path, name: str, cluster: dict[str, Any]) -> Path:
     return path
 
 
-def _run(config: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    """``energy-sweep run CONFIG`` as a user types it, in ``tmp_path``."""
-    command = [str(Path(sys.executable).with_name("energy-sweep")), "run", str(config)]
-    return subprocess.run(
-        command, cwd=tmp_path, capture_output=True, text=True, timeout=480, check=False
-    )
-
-
 def _on_a_local_cluster(config_path: Path) -> None:
     """The config's store written by its units on a local Dask cluster, as the sweep flow
     submits them (plain Dask tasks), without Prefect."""
@@ -176,7 +168,9 @@ def _on_a_local_cluster(config_path: Path) -> None:
         client.gather(futures)
 
 
-def test_a_sweep_on_slurm_writes_the_local_clusters_store(slurm: None, tmp_path: Path) -> None:
+def test_a_sweep_on_slurm_writes_the_local_clusters_store(
+    slurm: None, tmp_path: Path, prefect_api_url: str
+) -> None:
     local = _config(tmp_path, "local", {"kind": "local", "workers": 2})
     on_slurm = _config(tmp_path, "slurm", _section(tmp_path / "logs"))
     assert isinstance(cluster_spec(yaml.safe_load(on_slurm.read_text())["cluster"]), SlurmCluster)
@@ -193,7 +187,7 @@ def test_a_sweep_on_slurm_writes_the_local_clusters_store(slurm: None, tmp_path:
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     try:
-        result = _run(on_slurm, tmp_path)
+        result = energy_sweep_run(on_slurm, tmp_path, prefect_api_url)
     finally:
         done.set()
         watcher.join(timeout=10)

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from conftest import assert_same_store, build_store
+from conftest import assert_same_store, build_store, energy_sweep_run
 
 from flows.clusters import cluster_spec, dask_client
 from flows.clusters._tls import TLSFiles, security
@@ -115,7 +113,8 @@ def test_the_address_backend_with_tls_needs_a_tls_address(tls: dict[str, str]) -
 
 
 @pytest.mark.slow
-def test_a_sweep_runs_over_tls(tls: dict[str, str], tmp_path: Path) -> None:
+def test_a_sweep_runs_over_tls(tls: dict[str, str], tmp_path: Path, prefect_api_url: str) -> None:
+    """The run reaches the session's Prefect server: what is tested is the cluster's TLS."""
     config = {
         "name": "tls",
         "length": 128,
@@ -130,10 +129,7 @@ def test_a_sweep_runs_over_tls(tls: dict[str, str], tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     reference = tmp_path / "direct.yaml"
     reference.write_text(yaml.safe_dump({**config, "store": str(tmp_path / "direct.zarr")}))
-    command = [str(Path(sys.executable).with_name("energy-sweep")), "run", str(path)]
-    result = subprocess.run(
-        command, cwd=tmp_path, capture_output=True, text=True, timeout=480, check=False
-    )
+    result = energy_sweep_run(path, tmp_path, prefect_api_url)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 done, 0 skipped, 0 failed" in result.stdout
     build_store(reference)
