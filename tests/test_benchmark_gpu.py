@@ -35,10 +35,12 @@ def test_without_a_gpu_the_group_says_so_in_one_row(capsys) -> None:
     assert "not measured" in rows[0].case and "0.15 s" in rows[0].note
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("device", DEVICES)
-def test_the_measuring_path_runs_and_agrees_with_numpy(device: str) -> None:
-    (row,) = gpu.rows([Case(2**9, 4, 1, 2)], 1, device=device)
-    assert all(math.isfinite(v) and v > 0 for v in (row.ours, row.peer, row.ratio))
-    assert row.extra["energy_error_vs_numpy"] < 1e-6  # float32 on the device
-    assert "quoted, not measured" in row.note
+if DEVICES:  # defined only where a device exists: an empty parametrisation reads as a skip
+
+    @pytest.mark.slow
+    @pytest.mark.parametrize("device", DEVICES)
+    def test_the_measuring_path_runs_and_agrees_with_numpy(device: str) -> None:
+        (row,) = gpu.rows([Case(2**9, 4, 1, 2)], 1, device=device)
+        assert all(math.isfinite(v) and v > 0 for v in (row.ours, row.peer, row.ratio))
+        assert row.extra["energy_error_vs_numpy"] < 1e-6  # float32 on the device
+        assert "quoted, not measured" in row.note
