@@ -407,9 +407,18 @@ def test_a_sweep_waits_worker_wait_seconds_for_its_first_worker_then_fails_in_on
     assert cluster_spec({"kind": "address", "address": "tcp://h:1"}).worker_wait == 120
 
 
-def test_local_workers_keep_freed_memory_instead_of_dasks_trim_threshold() -> None:
-    """Dask's nanny would set MALLOC_TRIM_THRESHOLD_=65536 (twice the cascade's time, measured)."""
+def test_local_workers_keep_freed_memory_instead_of_dasks_trim_threshold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Dask's nanny would set MALLOC_TRIM_THRESHOLD_=65536 (twice the cascade's time, measured).
+
+    A variable already in this process's environment wins over Dask's configuration (Dask's
+    rule), and every nanny writes its variables into its own process's environment, so an
+    earlier test's cluster leaves 65536 here: removed first, as in a fresh ``energy-sweep run``.
+    """
     import os
+
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
 
     import dask
     import distributed  # noqa: F401  (its configuration defaults)

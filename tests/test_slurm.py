@@ -92,7 +92,12 @@ def _section(log_directory: Path, **changes: Any) -> dict[str, Any]:
     return {**section, "walltime": "00:10:00", "log_directory": str(log_directory), **changes}
 
 
-def test_workers_run_as_slurm_jobs_on_this_machine_only(slurm: None, tmp_path: Path) -> None:
+def test_workers_run_as_slurm_jobs_on_this_machine_only(
+    slurm: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # sbatch exports this process's environment, whose MALLOC_TRIM_THRESHOLD_ (left by earlier
+    # tests' local nannies) would win over the job's Dask setting, as a user's own export does
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
     section = _section(tmp_path / "logs", jobs=2)
     submitted = time.perf_counter()
     with dask_client(section) as client:
