@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .modulus_slack import ModulusPlan, record_dropped
-from .namespace import spectral_energies
+from .namespace import bin_power, spectral_energies
 from .output import Accumulator
 from .plan import LayerPlan
 from .rules import drop_barred
@@ -118,7 +118,9 @@ def expand_energies(
     at its own layer (:mod:`.modulus_slack`, docs/theory.md §17).
     """
     n = block.layer
-    lowpass_sum, filter_sum = spectral_energies(block.spectra, plan)  # on the host
+    # slack="modulus" (numpy input only) needs the bins themselves, not only their sums
+    power = None if modulus is None else bin_power(block.spectra)
+    lowpass_sum, filter_sum = spectral_energies(block.spectra, plan, power)  # on the host
     scale = 1.0 / plan.grid.size
     acc.add(acc.feature, n, block.owner, block.weight * lowpass_sum * scale)
     child_weight = block.weight[:, None] * plan.multiplicity[None, :]
@@ -149,7 +151,7 @@ def expand_energies(
         tail = (
             before_rule
             if modulus is None
-            else modulus.tail(bin_power(block.spectra), before_rule, child_weight, scale)
+            else modulus.tail(power, before_rule, child_weight, scale)
         )
         record_dropped(acc, n, block.owner, before_rule, tail, ~keep)
     row, col = np.nonzero(keep)
@@ -157,13 +159,6 @@ def expand_energies(
     acc.add(acc.paths, n + 1, block.owner[row], child_weight[row, col])
     block.child_row, block.child_filter, block.cursor = row, col, 0
     block.child_budget = child_budget[row, col]
-
-
-def bin_power(spectra: NDArray[np.complexfloating]) -> NDArray[np.float64]:
-    r""":math:`|\hat u(\omega)|^2` per row of a block of numpy spectra, ``(R, bins)`` in float64
-    (``slack="modulus"``, which runs on numpy input only, needs the bins, not only their sums)."""
-    power = np.abs(spectra).astype(np.float64, copy=False)
-    return np.square(power, out=power).reshape(spectra.shape[0], -1)
 
 
 def prune(

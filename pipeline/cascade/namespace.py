@@ -136,16 +136,24 @@ def device_plan(xp: ModuleType, plan: LayerPlan, device: Any) -> LayerPlan:
     )
 
 
-def spectral_energies(spectra: Any, plan: LayerPlan) -> tuple[NDArray, NDArray]:
+def bin_power(spectra: NDArray[np.complexfloating]) -> NDArray[np.float64]:
+    r""":math:`|\hat u(\omega)|^2` per row of a block of numpy spectra, ``(R, bins)`` in float64."""
+    power = np.abs(spectra).astype(np.float64, copy=False)
+    return np.square(power, out=power).reshape(spectra.shape[0], -1)
+
+
+def spectral_energies(
+    spectra: Any, plan: LayerPlan, power: NDArray[np.float64] | None = None
+) -> tuple[NDArray, NDArray]:
     r"""Per row of a block of spectra ``(R, *spectral shape)``, the unnormalised Parseval sums
     :math:`\sum_\omega |\hat u(\omega)|^2 P_\chi(\omega)` ``(R,)`` and
     :math:`\sum_\omega |\hat u(\omega)|^2 P_{g_k}(\omega)` ``(R, K)``, float64 on the host
     (divide by :math:`|G|` for energies, docs/theory.md §2). A band-limited block (critical
-    sampling: the first b half-space bins) uses the first b bins of the folded powers."""
+    sampling: the first b half-space bins) uses the first b bins of the folded powers. Numpy
+    spectra may come with their :func:`bin_power` already computed (``power``)."""
     lowpass_power, filter_power = plan.lowpass_power, plan.filter_power
     if isinstance(spectra, np.ndarray):
-        power = np.abs(spectra).astype(np.float64, copy=False)
-        power = np.square(power, out=power).reshape(spectra.shape[0], -1)
+        power = bin_power(spectra) if power is None else power
         if power.shape[1] < lowpass_power.size:  # a band-limited block (sampling="critical")
             lowpass_power, filter_power = (
                 lowpass_power[: power.shape[1]],
