@@ -1,8 +1,9 @@
 """The benchmark harness of issue 11: our cascade and sweep beside their peers, in one process.
 
 Prints the machine (CPU, cores, library versions, load average at start and end), then one
-markdown table per group of rows: both sides' best-of-k wall times, their ratio, the issue's
-target beside it (met / MISSED) and what each side computes. Groups (``--only``):
+markdown table per group of rows, each row printed as soon as it is measured: both sides'
+best-of-k wall times, their ratio, the issue's target beside it (met / MISSED) and what each
+side computes. Groups (``--only``):
 
 - ``kymatio-1d``: Kymatio 0.3 ``Scattering1D`` against our cascade on its filters
   (:mod:`harness.kymatio_1d`);
@@ -29,7 +30,7 @@ import json
 import math
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,8 +72,10 @@ QUICK = Sizes(
     repeats=1,
 )
 
-GROUPS: dict[str, Callable[[Sizes], list[Row]]] = {
-    "kymatio-1d": lambda s: [r for c in s.kymatio for r in kymatio_1d.rows_for(c, s.repeats)],
+#: Each group yields its rows as they are measured (Kymatio's case by case), and each row is
+#: printed at once: a long case that is stopped leaves the cases before it on screen.
+GROUPS: dict[str, Callable[[Sizes], Iterable[Row]]] = {
+    "kymatio-1d": lambda s: (r for c in s.kymatio for r in kymatio_1d.rows_for(c, s.repeats)),
     "fft-rate": lambda s: [fft_rate.row(n, b, s.repeats) for n, b in s.fft],
     "deep": lambda s: deep.rows(*s.deep, repeats=s.repeats),
     "sweep": lambda s: sweep_rows.rows(*s.sweep),
@@ -88,21 +91,25 @@ def _number(value: float | None, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
-def table(group: str, rows: list[Row]) -> str:
-    """One markdown table of a group's rows."""
-    lines = [
-        f"### {group}",
-        "",
-        "| case | ours | peer | ratio | target | verdict | what was measured |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for row in rows:
-        ratio = f"{_number(row.ratio)} ({row.ratio_label})" if row.ratio_label else "n/a"
-        lines.append(
-            f"| {row.case} | {_number(row.ours, row.unit)} | {_number(row.peer, row.unit)} | "
-            f"{ratio} | {row.target.text() if row.target else ''} | {row.verdict} | {row.note} |"
-        )
-    return "\n".join(lines)
+def table_header(group: str) -> str:
+    """The heading and column names of a group's markdown table."""
+    return "\n".join(
+        [
+            f"### {group}",
+            "",
+            "| case | ours | peer | ratio | target | verdict | what was measured |",
+            "|---|---|---|---|---|---|---|",
+        ]
+    )
+
+
+def table_line(row: Row) -> str:
+    """One row of a group's markdown table."""
+    ratio = f"{_number(row.ratio)} ({row.ratio_label})" if row.ratio_label else "n/a"
+    return (
+        f"| {row.case} | {_number(row.ours, row.unit)} | {_number(row.peer, row.unit)} | "
+        f"{ratio} | {row.target.text() if row.target else ''} | {row.verdict} | {row.note} |"
+    )
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -154,14 +161,19 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, list[Row]] = {}
     failed = []
     for group in groups:
+        print()
+        print(table_header(group), flush=True)
+        results[group] = []
         try:
-            results[group] = GROUPS[group](sizes)
+            for row in GROUPS[group](sizes):
+                results[group].append(row)
+                print(table_line(row), flush=True)
         except Exception as error:  # one group failing does not hide the others' numbers
             failed.append(group)
             why = f"failed: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
-            results[group] = [Row(group, "(whole group)", None, None, None, "", note=why)]
-        print()
-        print(table(group, results[group]), flush=True)
+            row = Row(group, "(rest of the group)", None, None, None, "", note=why)
+            results[group].append(row)
+            print(table_line(row), flush=True)
     load_end = load_average()
     print()
     print(

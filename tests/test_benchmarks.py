@@ -2,7 +2,7 @@
 
 Nothing here times anything: ``--quick`` runs every group on tiny sizes in a child process, and
 the test checks that each group's markdown table is printed and that every number in the JSON
-rows is finite, or that a row without numbers says why (e.g. "n/a (cascade lacks path_rule)").
+rows is finite, or that a row without numbers says why (e.g. "kymatio not installed").
 The ``sweep`` group is left out: it starts a Prefect server (about half a minute), and the flow
 it times is tested in tests/test_sweep_flow.py.
 """
@@ -57,7 +57,7 @@ def test_quick_run_prints_every_table_with_finite_numbers(tmp_path):
     for row in rows:
         values = [row["ours"], row["peer"], row["ratio"]]
         # what was measured is a finite positive number; what was not is None, and the row
-        # says why (e.g. "n/a (cascade lacks path_rule)", "kymatio not installed")
+        # says why (e.g. "kymatio not installed", "no GPU: not measured")
         assert all(
             v is None or (isinstance(v, float) and math.isfinite(v) and v > 0) for v in values
         ), row

@@ -163,6 +163,21 @@ def test_critical_sampling_on_full_size_grids_is_the_exact_cascade(family: str) 
     assert float(full.sampling_error.max()) == 0.0
 
 
+@pytest.mark.parametrize("family", ["meyer", "morlet", "gabor"])
+def test_critical_sampling_does_not_depend_on_the_block_size(family: str) -> None:
+    # a filter's coarse size depends on the bank and the oversampling only (size classes),
+    # so the blocks' sizes change the batching of the transforms, not what they compute
+    bank = make_bank(family, 1024)
+    x = np.random.default_rng(10).standard_normal((5, 1024))
+    runs = [
+        propagate(x, bank, 4, energy_budget=1e-6, sampling="critical", block_size=size)
+        for size in (1, 3, None)
+    ]
+    for run in runs[1:]:
+        for name in ("propagated_energy", "feature_energy", "pruned_slack", "sampling_error"):
+            np.testing.assert_allclose(run[name], runs[0][name], rtol=1e-12, atol=1e-14)
+
+
 def test_critical_sampling_of_complex_input_keeps_the_identity() -> None:
     rng = np.random.default_rng(9)
     x = rng.standard_normal((2, 64)) + 1j * rng.standard_normal((2, 64))

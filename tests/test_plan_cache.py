@@ -9,16 +9,21 @@ from pipeline.cascade.plan_cache import bank_plan, bank_windows, is_frozen
 from pipeline.filters import FilterBank, make_bank
 
 
-def _frozen_copy(bank: FilterBank) -> FilterBank:
-    """The same bank with read-only arrays (as the 2-D families' cached banks have)."""
-    frozen = FilterBank.from_arrays(bank.lowpass.copy(), bank.filters.copy(), normalise=False)
-    frozen.filters.flags.writeable = frozen.lowpass.flags.writeable = False
-    return frozen
+def _writable_copy(bank: FilterBank) -> FilterBank:
+    """The same bank with writable arrays (the constructor keeps the arrays it is given)."""
+    return FilterBank(bank.lowpass.copy(), bank.filters.copy(), bank.family, bank.params)
+
+
+def test_banks_from_arrays_are_read_only_copies() -> None:
+    lowpass, filters = np.ones(8), np.ones((2, 8))
+    bank = FilterBank.from_arrays(lowpass, filters, normalise=False)
+    assert is_frozen(bank) and is_frozen(make_bank("meyer", 64))
+    assert lowpass.flags.writeable and filters.flags.writeable  # the caller's arrays: untouched
 
 
 def test_read_only_banks_keep_their_plans_and_writable_ones_do_not() -> None:
-    writable = make_bank("morlet", 128, octaves=3)
-    frozen = _frozen_copy(writable)
+    frozen = make_bank("morlet", 128, octaves=3)
+    writable = _writable_copy(frozen)
     assert is_frozen(frozen) and not is_frozen(writable)
     kept = bank_plan(frozen, half=True, dtype=np.dtype(np.float64))
     assert bank_plan(frozen, half=True, dtype=np.dtype(np.float64)) is kept
@@ -31,8 +36,8 @@ def test_read_only_banks_keep_their_plans_and_writable_ones_do_not() -> None:
 
 
 def test_kept_plans_give_the_same_numbers() -> None:
-    writable = make_bank("morlet", 128, octaves=3)
-    frozen = _frozen_copy(writable)
+    frozen = make_bank("morlet", 128, octaves=3)
+    writable = _writable_copy(frozen)
     x = np.random.default_rng(0).standard_normal((3, 128))
     for settings in ({}, {"sampling": "critical"}, {"path_rule": "frequency_decreasing"}):
         expected = propagate(x, writable, 3, **settings)

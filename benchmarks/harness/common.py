@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
-import inspect
 import math
 import os
 import platform
@@ -83,22 +82,6 @@ def best_of(repeats: int, func: Callable[[], object]) -> float:
 
 def has_kymatio() -> bool:
     return importlib.util.find_spec("kymatio") is not None
-
-
-def cascade_accepts(*names: str) -> bool:
-    """Whether ``pipeline.cascade.propagate`` takes every keyword in ``names`` (helper perf's
-    ``path_rule`` and ``sampling`` are not on every branch)."""
-    from pipeline.cascade import propagate
-
-    parameters = inspect.signature(propagate).parameters
-    return all(name in parameters for name in names)
-
-
-def bank_accepts_scales() -> bool:
-    """Whether ``FilterBank.from_arrays`` takes ``scales`` (per-filter octave index)."""
-    from pipeline.filters import FilterBank
-
-    return "scales" in inspect.signature(FilterBank.from_arrays).parameters
 
 
 def _version(package: str) -> str:

@@ -48,6 +48,9 @@ def _measure(family: str, length: int, batch: int, depth: int, budget: float, re
         "traced_peak": peak,
         "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         "paths": int(result.paths.isel(layer=-1).max()),
+        # kept paths per layer, all signals (mirror multiplicity included): each kept path of
+        # layers 1..depth-1 costs one inverse FFT, one modulus and one forward FFT
+        "paths_per_layer": [int(v) for v in result.paths.sum("signal").values],
         "slack": float((result.pruned_slack.isel(layer=-1) / result.input_energy).max()),
     }
 
@@ -55,6 +58,12 @@ def _measure(family: str, length: int, batch: int, depth: int, budget: float, re
 def _in_child(*args) -> dict:
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
         return pool.submit(_measure, *args).result()
+
+
+def _moduli(measured: dict) -> int:
+    """Moduli a run computed: its kept paths of layers 1..depth-1 (the last layer's energies
+    come from spectra)."""
+    return sum(measured["paths_per_layer"][1:-1])
 
 
 def rows(
@@ -69,7 +78,9 @@ def rows(
         f"{deep['traced_peak'] / batch / mib:.3g} MiB traced; depth 2 "
         f"{shallow['seconds'] / batch:.3g} s, {shallow['traced_peak'] / batch / mib:.3g} MiB; "
         f"ru_maxrss {deep['maxrss_kib'] / 1024:.0f} / {shallow['maxrss_kib'] / 1024:.0f} MiB; "
-        f"live paths at depth {depth}: {deep['paths']}, slack {deep['slack']:.2e} of ||f||^2"
+        f"live paths at depth {depth}: {deep['paths']}, slack {deep['slack']:.2e} of ||f||^2; "
+        f"kept paths per layer 0..{depth} (all signals): {deep['paths_per_layer']}; moduli "
+        f"computed: depth {depth} {_moduli(deep)}, depth 2 {_moduli(shallow)}"
     )
     return [
         Row(

@@ -23,10 +23,13 @@ layer's filters and the low-pass differs from the true one (aliasing). The error
 (docs/theory.md §16), and each path contributes the estimate :data:`TAIL_FRACTION` below to
 ``sampling_error``.
 
-The coarse size is :math:`M = \text{next\_fast\_len}(\lceil \text{oversampling}\cdot w\rceil)`
-(a 2-3-5-smooth size, ``scipy.fft.next_fast_len``), or N (the exact computation, window at 0)
-when that is not smaller than N. Children are sorted by M and taken in runs of sizes within a
-factor ``GROUP_RATIO``, computed on the run's largest M, so each block is one batched call.
+The coarse size asked for is :math:`\text{next\_fast\_len}(\lceil \text{oversampling}\cdot
+w\rceil)` (a 2-3-5-smooth size, ``scipy.fft.next_fast_len``), or N (the exact computation, window
+at 0) when that is not smaller than N. A bank's asked sizes are put in classes of sizes within a
+factor ``GROUP_RATIO`` (from the smallest up), and every filter of a class is computed on the
+class's largest size M: a filter's M depends on the bank and ``oversampling`` only, so the
+results do not depend on ``block_size``. Children are sorted by M and each block is one batched
+call on one size.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import scipy.fft
 from numpy.typing import NDArray
 
 from .kernels import Block
+from .namespace import bin_power
 from .plan import LayerPlan
 
 #: A bin belongs to a filter's window where its power exceeds this fraction of the filter's
@@ -52,8 +56,9 @@ TAIL_FRACTION = 0.25
 #: |F_n - F_n^exact| at most this times ``sampling_error_n`` (plus the pruning slack of both
 #: runs). A measured factor, not a proven one: see the table in docs/theory.md §16.
 CRITICAL_ERROR_FACTOR = 1.0
-#: Children whose coarse sizes lie within this ratio share a block (on the largest size): a
-#: block of one size only would stay as small as the root's (one filter per octave).
+#: Filters whose asked coarse sizes lie within this ratio share one size (the largest), so that
+#: their children share blocks: a block of one asked size only would stay as small as the
+#: root's (one filter per octave).
 GROUP_RATIO = 2
 
 
@@ -87,8 +92,9 @@ class Windows:
 
 def filter_windows(plan: LayerPlan, oversampling: float) -> Windows:
     r"""The smallest circular window holding each filter's bins above :data:`WINDOW_TOLERANCE`
-    (width w), and its coarse size :math:`M = \min(N, \text{next\_fast\_len}(\lceil
-    \text{oversampling}\cdot w\rceil))`."""
+    (width w), and its coarse size: the largest size of its class (:func:`size_classes`) of
+    the asked sizes :math:`\text{next\_fast\_len}(\lceil \text{oversampling}\cdot w\rceil)`,
+    or N (window at 0) where the asked size is not smaller than N."""
     n = plan.grid.shape[-1]
     power = np.abs(plan.filters.astype(np.complex128)) ** 2
     start = np.zeros(power.shape[0], dtype=np.int64)
@@ -104,7 +110,27 @@ def filter_windows(plan: LayerPlan, oversampling: float) -> Windows:
         if coarse < n:
             start[k] = bins[(widest + 1) % bins.size]
             size[k] = coarse
+    coarse_rows = size < n
+    size[coarse_rows] = size_classes(size[coarse_rows])
     return Windows(start, size)
+
+
+def size_classes(sizes: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Each size replaced by the largest of its class: from the smallest size up, a class holds
+    the sizes up to ``GROUP_RATIO`` times its first one.
+
+    >>> size_classes(np.array([48, 96, 100, 192, 400, 50]))
+    array([ 96,  96, 192, 192, 400,  96])
+    """
+    out = sizes.copy()
+    distinct = np.unique(sizes)
+    first = 0
+    while first < distinct.size:
+        stop = int(np.searchsorted(distinct, GROUP_RATIO * distinct[first], side="right"))
+        members = (sizes >= distinct[first]) & (sizes <= distinct[stop - 1])
+        out[members] = distinct[stop - 1]
+        first = stop
+    return out
 
 
 def group_by_size(block: Block, windows: Windows) -> None:
@@ -199,15 +225,11 @@ def parent_windows(
 
 
 def block_stop(sizes: NDArray[np.int64], block_samples: int) -> int:
-    """How many of the next children (coarse ``sizes``, ascending) form one block: a run whose
-    sizes stay within ``GROUP_RATIO`` of the first, with rows x the largest size <=
-    ``block_samples`` (at least one). Every child of the block is computed on the largest size
-    (more oversampled than asked: no less accurate)."""
+    """How many of the next children (coarse ``sizes``, ascending) form one block: a run of the
+    first one's size, with rows x size <= ``block_samples`` (at least one)."""
     first = int(sizes[0])
     candidates = sizes[: max(1, block_samples // first)]
-    rows = np.arange(1, candidates.size + 1)
-    fits = (candidates <= GROUP_RATIO * first) & (rows * candidates <= block_samples)
-    return max(1, int(np.argmin(fits)) if not np.all(fits) else int(candidates.size))
+    return max(1, int(np.count_nonzero(candidates == first)))
 
 
 def critical_children(
@@ -219,7 +241,7 @@ def critical_children(
     n = plan.grid.shape[-1]
     first = block.cursor
     stop = block_stop(windows.size[block.child_filter[first:]], block_samples)
-    coarse = int(windows.size[block.child_filter[first + stop - 1]])
+    coarse = int(windows.size[block.child_filter[first]])
     stop += first
     block.cursor = stop
     row = block.child_row[first:stop]
@@ -230,20 +252,17 @@ def critical_children(
     if product is None:  # a window wraps into the negative bins: bin by bin
         product = parent_bins(block, row, (start[:, None] + np.arange(coarse)) % n, n)
     product *= np.take(windows.filter_table(plan.filters, coarse, col), col, axis=0)
+    # scipy's ifft divides by M, not N: its modulus is (N/M)|y|, and the spectrum of |y| is to be
+    # scaled by N/M (module docstring): the two factors cancel, so neither is applied
     demodulated = scipy.fft.ifft(product, axis=-1, workers=workers, overwrite_x=True)
-    modulus = np.abs(demodulated)
-    modulus *= coarse / n
-    spectra = scipy.fft.rfft(modulus, axis=-1, workers=workers)
-    spectra *= n / coarse
+    spectra = scipy.fft.rfft(np.abs(demodulated), axis=-1, workers=workers)
     weight = block.weight[row] * plan.multiplicity[col]
     tail = np.zeros(row.size)
     if coarse < n:
         if coarse % 2 == 0:
             spectra[:, -1] *= math.sqrt(0.5)
         top = spectra[:, int(TAIL_FRACTION * coarse / 2) + 1 :]
-        tail = (
-            (2.0 / n) * np.sum(np.abs(top.astype(np.complex128, copy=False)) ** 2, axis=1) * weight
-        )
+        tail = (2.0 / n) * bin_power(top).sum(axis=1) * weight
     child = Block(
         block.layer + 1,
         spectra,

@@ -9,9 +9,10 @@ oversampling. Measured (2-core machine under load, CPU time): 32 ms of plans and
 call for Kymatio's J = 6, Q = 8 banks at N = 2^13 (padded 2^14), against about 0.45 s for the
 whole fast-mode call.
 
-Only banks whose arrays are read-only are kept (the 2-D families' cached banks are; a bank of
+Only banks whose arrays are read-only are kept (every bank made by
+:meth:`FilterBank.from_arrays`, which every family and ``make_bank`` go through, is; a bank of
 writable arrays could be changed in place after a call, and a kept plan would go stale): for
-other banks everything is built on every call, as before. Memory: a kept plan holds a copy of
+other banks everything is built on every call. Memory: a kept plan holds a copy of
 the bank's filters per precision (and per device for a non-numpy namespace), for as long as
 the bank lives.
 """

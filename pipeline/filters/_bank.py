@@ -283,8 +283,8 @@ class FilterBank:
             if :math:`S(\omega)` vanishes (relative to its maximum, ``COVERAGE_TOLERANCE``) in some
             bin, for ``normalise=True``; a bank with a hole cannot be made Parseval.
         """
-        low = np.asarray(lowpass, dtype=np.complex128)
-        bank = np.asarray(filters, dtype=np.complex128)
+        low = np.array(lowpass, dtype=np.complex128)  # copies: the bank's arrays are its own
+        bank = np.array(filters, dtype=np.complex128)
         if low.ndim < 1:
             raise InvalidParameterError("lowpass", low.shape, "must have at least one dimension")
         if bank.ndim == low.ndim:  # a single filter
@@ -296,7 +296,11 @@ class FilterBank:
             low, bank, family, dict(params or {}), None if scales is None else np.asarray(scales)
         )
         if normalise:
-            candidate = candidate.normalised()
+            return candidate.normalised()
+        # read-only, so that propagate may keep the bank's plans between calls
+        # (pipeline/cascade/plan_cache.py)
+        low.flags.writeable = False
+        bank.flags.writeable = False
         return candidate
 
     def normalised(self) -> FilterBank:
@@ -323,9 +327,12 @@ class FilterBank:
                 "every bin; widen or add filters"
             )
         scale = 1.0 / np.sqrt(lp)
-        return FilterBank(
-            self.lowpass * scale, self.filters * scale, self.family, self.params, self.scales
-        )
+        lowpass, filters = self.lowpass * scale, self.filters * scale
+        # new arrays, read-only: propagate may keep the bank's plans between calls
+        # (pipeline/cascade/plan_cache.py)
+        lowpass.flags.writeable = False
+        filters.flags.writeable = False
+        return FilterBank(lowpass, filters, self.family, self.params, self.scales)
 
 
 #: Angular slack (radians) when deciding whether a bin lies on a sector's closed boundary: far
