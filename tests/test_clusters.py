@@ -25,7 +25,10 @@ from flows.clusters import (
     dask_client,
     register,
 )
-from flows.clusters._worker_env import WORKER_MALLOC_TRIM_THRESHOLD
+from flows.clusters._worker_env import (
+    WORKER_MALLOC_MMAP_THRESHOLD,
+    WORKER_MALLOC_TRIM_THRESHOLD,
+)
 from flows.clusters.address import AddressCluster
 from flows.clusters.kubernetes import KubernetesCluster
 from flows.clusters.local import LocalCluster
@@ -419,6 +422,7 @@ def test_local_workers_keep_freed_memory_instead_of_dasks_trim_threshold(
     import os
 
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
 
     import dask
     import distributed  # noqa: F401  (its configuration defaults)
@@ -426,8 +430,10 @@ def test_local_workers_keep_freed_memory_instead_of_dasks_trim_threshold(
     dask_default = dask.config.get("distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_")
     with launch_local(LocalCluster(workers=1, dashboard_address=None)) as client:
         trim = client.run(os.getenv, "MALLOC_TRIM_THRESHOLD_")
+        mmap = client.run(os.getenv, "MALLOC_MMAP_THRESHOLD_")
         threads = client.run(os.getenv, "OMP_NUM_THREADS")
     assert set(trim.values()) == {str(WORKER_MALLOC_TRIM_THRESHOLD)}
+    assert set(mmap.values()) == {str(WORKER_MALLOC_MMAP_THRESHOLD)}
     assert set(threads.values()) == {"1"}  # Dask's other pre-spawn variables stay
     after = dask.config.get("distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_")
     assert after == dask_default  # the setting lasts as long as the cluster, not longer

@@ -19,7 +19,10 @@ import yaml
 from conftest import assert_same_store, energy_sweep_run
 
 from flows.clusters import ClusterUnavailableError, cluster_spec, dask_client
-from flows.clusters._worker_env import WORKER_MALLOC_TRIM_THRESHOLD
+from flows.clusters._worker_env import (
+    WORKER_MALLOC_MMAP_THRESHOLD,
+    WORKER_MALLOC_TRIM_THRESHOLD,
+)
 from flows.clusters.slurm import SlurmCluster, jobqueue_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,6 +101,7 @@ def test_workers_run_as_slurm_jobs_on_this_machine_only(
     # sbatch exports this process's environment, whose MALLOC_TRIM_THRESHOLD_ (left by earlier
     # tests' local nannies) would win over the job's Dask setting, as a user's own export does
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
     section = _section(tmp_path / "logs", jobs=2)
     submitted = time.perf_counter()
     with dask_client(section) as client:
@@ -108,6 +112,7 @@ def test_workers_run_as_slurm_jobs_on_this_machine_only(
         print(f"SLURM job start latency: first worker {first:.2f} s, both {both:.2f} s")
         job_ids = client.run(os.getenv, "SLURM_JOB_ID")  # by reference: read there
         trim = client.run(os.getenv, "MALLOC_TRIM_THRESHOLD_")
+        mmap = client.run(os.getenv, "MALLOC_MMAP_THRESHOLD_")
         queued = _queued()
         assert client.scheduler.address.startswith("tcp://127.0.0.1:")
         assert client.dashboard_link.startswith("http://127.0.0.1:")
@@ -115,6 +120,7 @@ def test_workers_run_as_slurm_jobs_on_this_machine_only(
     assert len(set(job_ids.values())) == 2 and None not in job_ids.values(), job_ids
     assert {queued[job] for job in job_ids.values()} == {"RUNNING"}
     assert set(trim.values()) == {str(WORKER_MALLOC_TRIM_THRESHOLD)}  # not Dask's 65536
+    assert set(mmap.values()) == {str(WORKER_MALLOC_MMAP_THRESHOLD)}
     assert first < 60  # measured here: about 2 s from scale() to a connected worker
     for job in job_ids.values():
         assert (tmp_path / "logs" / f"dask-worker-{job}.err").exists()

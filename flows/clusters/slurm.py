@@ -150,7 +150,7 @@ def jobqueue_options(spec: SlurmCluster) -> dict[str, Any]:
 
 
 def worker_environ_export() -> str:
-    """The job script's line that gives the worker the trim threshold of
+    """The job script's line that gives the worker the trim and mmap thresholds of
     :mod:`._worker_env` (before the section's own prologue, which may override it)."""
     name, value = worker_environ_variable()
     return f"export {name}={shlex.quote(value)}"
