@@ -51,6 +51,24 @@ def test_default_modes_leave_the_text_and_hashes_as_before(tmp_path: Path) -> No
     assert SweepConfig.from_yaml(ruled.canonical_text()) == ruled
 
 
+def test_the_critical_scheme_enters_only_critical_units_hashes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a store computed by an earlier way of choosing the coarse grids is recomputed on a rerun,
+    # never mixed; exact-mode units keep their hashes
+    import pipeline.sweep.identity as identity
+
+    spec = _spec(tmp_path / "s.zarr")
+    spec["banks"][1]["sampling"] = "critical"
+    config = SweepConfig.from_mapping(spec)
+    units = config.work_units()
+    before = {unit: config.unit_hash(unit) for unit in units}
+    monkeypatch.setattr(identity, "CRITICAL_SCHEME", identity.CRITICAL_SCHEME - 1)
+    for unit in units:
+        changed = config.unit_hash(unit) != before[unit]
+        assert changed == (unit.bank == 1), unit
+
+
 def test_a_bank_may_override_the_modes(tmp_path: Path) -> None:
     spec = _spec(tmp_path / "s.zarr")
     spec["banks"][1]["path_rule"] = "frequency_decreasing"

@@ -56,6 +56,12 @@ TAIL_FRACTION = 0.25
 #: |F_n - F_n^exact| at most this times ``sampling_error_n`` (plus the pruning slack of both
 #: runs). A measured factor, not a proven one: see the table in docs/theory.md §16.
 CRITICAL_ERROR_FACTOR = 1.0
+#: Version of how a path's coarse grid is chosen. Critical-mode numbers depend on it (within
+#: ``sampling_error``), so it enters the unit hashes of critical-mode sweeps
+#: (:func:`pipeline.sweep.identity.unit_hash`): a store computed with another scheme has its
+#: units recomputed on a rerun, never mixed with new ones. 1: runs of sizes formed per block
+#: (results varied with ``block_size``); 2: size classes fixed by the bank (2026-12-02).
+CRITICAL_SCHEME = 2
 #: Filters whose asked coarse sizes lie within this ratio share one size (the largest), so that
 #: their children share blocks: a block of one asked size only would stay as small as the
 #: root's (one filter per octave).

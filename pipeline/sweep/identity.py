@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 import pipeline
+from pipeline.cascade.critical import CRITICAL_SCHEME
 from pipeline.signals.streams import canonical_json, normalised
 
-from .banks import MODE_DEFAULTS, entry_payload
+from .banks import MODE_DEFAULTS, bank_modes, entry_payload
 from .units import WorkUnit
 
 if TYPE_CHECKING:
@@ -93,11 +94,14 @@ def unit_hash(plan: SweepPlan, unit: WorkUnit) -> int:
     It covers the bank entry, the rows' sources (for each group met: kind, parameters, seed and
     the row range in the group; record segments by position; file rows by a digest of their
     data), ``shape``, ``depth``, ``energy_budget``, ``dtype``, the cascade modes that are not
-    the defaults (:func:`mode_payload`) and the package version: the first
-    8 bytes of a sha256, masked to ``[0, 2**63)``. Rows outside the unit do not enter, so
-    changing one group leaves the other groups' units alone.
+    the defaults (:func:`mode_payload`), the package version and, where the unit's bank runs in
+    critical mode, the critical-sampling scheme (:data:`pipeline.cascade.critical.CRITICAL_SCHEME`):
+    the first 8 bytes of a sha256, masked to ``[0, 2**63)``. Rows outside the unit do not
+    enter, so changing one group leaves the other groups' units alone.
     """
     spec = plan.spec
+    sweep_modes = {name: getattr(spec, name) for name in MODE_DEFAULTS}
+    critical = bank_modes(plan.banks[unit.bank], sweep_modes)["sampling"] == "critical"
     payload = {
         "version": pipeline.__version__,
         "shape": list(spec.shape),
@@ -110,6 +114,7 @@ def unit_hash(plan: SweepPlan, unit: WorkUnit) -> int:
             _rows_payload(plan, source, first, last)
             for source, first, last in plan.segments(unit.start, unit.stop)
         ],
+        **({"critical_scheme": CRITICAL_SCHEME} if critical else {}),
     }
     digest = hashlib.sha256(canonical_json(payload).encode()).digest()
     return int.from_bytes(digest[:8], "big") & _INT63_MASK
