@@ -100,8 +100,7 @@ def unit_hash(plan: SweepPlan, unit: WorkUnit) -> int:
     enter, so changing one group leaves the other groups' units alone.
     """
     spec = plan.spec
-    sweep_modes = {name: getattr(spec, name) for name in MODE_DEFAULTS}
-    critical = bank_modes(plan.banks[unit.bank], sweep_modes)["sampling"] == "critical"
+    critical = bank_modes(plan.banks[unit.bank], plan.spec_modes())["sampling"] == "critical"
     payload = {
         "version": pipeline.__version__,
         "shape": list(spec.shape),
