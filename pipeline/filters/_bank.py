@@ -297,11 +297,7 @@ class FilterBank:
         )
         if normalise:
             return candidate.normalised()
-        # read-only, so that propagate may keep the bank's plans between calls
-        # (pipeline/cascade/plan_cache.py)
-        low.flags.writeable = False
-        bank.flags.writeable = False
-        return candidate
+        return _read_only(candidate)
 
     def normalised(self) -> FilterBank:
         r"""This bank divided by :math:`\sqrt{S(\omega)}`: an exact Parseval frame on the grid.
@@ -327,12 +323,19 @@ class FilterBank:
                 "every bin; widen or add filters"
             )
         scale = 1.0 / np.sqrt(lp)
-        lowpass, filters = self.lowpass * scale, self.filters * scale
-        # new arrays, read-only: propagate may keep the bank's plans between calls
-        # (pipeline/cascade/plan_cache.py)
-        lowpass.flags.writeable = False
-        filters.flags.writeable = False
-        return FilterBank(lowpass, filters, self.family, self.params, self.scales)
+        return _read_only(
+            FilterBank(
+                self.lowpass * scale, self.filters * scale, self.family, self.params, self.scales
+            )
+        )
+
+
+def _read_only(bank: FilterBank) -> FilterBank:
+    """``bank`` with its arrays (its own, never the caller's) made read-only, so that
+    ``propagate`` may keep its plans between calls (pipeline/cascade/plan_cache.py)."""
+    bank.lowpass.flags.writeable = False
+    bank.filters.flags.writeable = False
+    return bank
 
 
 #: Angular slack (radians) when deciding whether a bin lies on a sector's closed boundary: far
